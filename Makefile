@@ -1,0 +1,33 @@
+# aiot developer entry points. Every target creates and uses the project virtualenv .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DURATION ?= 0
+
+.PHONY: run test lint bench venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: broker + worker + simulator with a live alert feed; DURATION=N stops after N seconds
+run: $(STAMP)
+	$(BIN)/aiot run --duration $(DURATION)
+
+## test: the whole test suite (unit, agent and end-to-end on the embedded broker)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``aiot`` CLI; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,60 @@
+"""Human-readable one-line renderings of aiot topic records (``aiot tail`` and ``make run``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+__all__ = ["render_record"]
+
+
+def _when(ts: Any) -> str:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(ts)
+
+
+def _alert(r: dict[str, Any]) -> str:
+    state = str(r.get("state", "")).upper()
+    return f"{_when(r.get('ts'))}  ALERT {state:<7} {r.get('message', '')}"
+
+
+def _prediction(r: dict[str, Any]) -> str:
+    ttf = r.get("time_to_failure_h")
+    ttf_text = f"{ttf:.0f} h" if isinstance(ttf, int | float) else "-"
+    top = ", ".join(
+        f"{f['name']} {f['value']:.3g} vs {f['baseline']:.3g} (z={f['z']:+.1f})"
+        for f in r.get("top_features", [])[:2]
+    )
+    return (
+        f"{_when(r.get('ts'))}  {r.get('asset_id')}: P(fail<{r.get('horizon_h', 0):.0f}h)="
+        f"{r.get('failure_probability', 0):.2f} anomaly={r.get('anomaly_score', 0):.2f} "
+        f"ttf={ttf_text}  {top}"
+    )
+
+
+def _dead_letter(r: dict[str, Any]) -> str:
+    return (
+        f"DEAD LETTER {r.get('source_topic')}[{r.get('partition')}]@{r.get('offset')} "
+        f"{r.get('reason')}: {r.get('detail')}"
+    )
+
+
+def render_record(value: bytes) -> str:
+    """Render one record's bytes as a line; unknown shapes print as compact JSON."""
+    try:
+        record = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return repr(value[:200])
+    if not isinstance(record, dict):
+        return orjson.dumps(record).decode()
+    if "alert_id" in record:
+        return _alert(record)
+    if "failure_probability" in record:
+        return _prediction(record)
+    if "original_b64" in record:
+        return _dead_letter(record)
+    return orjson.dumps(record).decode()

@@ -1,0 +1,158 @@
+"""The one settings object of aiot, read from ``AIOT_*`` environment variables (12-factor).
+
+Every setting is a field of :class:`Settings` with its default and a one-line meaning; the
+README's settings table is generated from the same metadata (``aiot settings``), so the two
+never drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+PREFIX = "AIOT_"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+def _setting(default: Any, doc: str) -> Any:
+    """Declare a setting with its default and documentation."""
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All runtime configuration; each field maps to ``AIOT_<FIELD NAME IN CAPS>``."""
+
+    broker_url: str = _setting(
+        "", "Kafka bootstrap servers, e.g. kafka://host:9092. Empty: start the embedded broker."
+    )
+    broker_security_protocol: str = _setting(
+        "PLAINTEXT", "Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    broker_sasl_mechanism: str = _setting(
+        "PLAIN", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."
+    )
+    broker_sasl_username: str = _setting("", "SASL user name (from a Secret in Kubernetes).")
+    broker_sasl_password: str = _setting("", "SASL password (from a Secret in Kubernetes).")
+    broker_ssl_cafile: str = _setting("", "CA bundle file for TLS to the brokers; empty: system.")
+    store: str = _setting(
+        "memory://", "Faust table store: memory:// (dev/test) or rocksdb:// (production)."
+    )
+    data_dir: str = _setting("./data", "Directory for worker table state (RocksDB) and caches.")
+    app_id: str = _setting("aiot", "Faust application id (consumer group, changelog prefix).")
+    partitions: int = _setting(8, "Partitions of the keyed input and changelog topics.")
+    replication_factor: int = _setting(1, "Replication factor for topics aiot creates.")
+    dev_timeouts: bool = _setting(
+        True, "Short consumer-group session/rebalance timeouts (3 s joins): dev and test only."
+    )
+    web_port: int = _setting(6066, "Worker HTTP port: /metrics, /healthz, /readyz.")
+    web_host: str = _setting("0.0.0.0", "Worker HTTP bind address.")
+    log_level: str = _setting("info", "Log level of the worker and tools.")
+
+    topic_telemetry: str = _setting("aiot.machine.telemetry.v1", "Machine telemetry input.")
+    topic_maintenance: str = _setting(
+        "aiot.machine.maintenance.v1", "Maintenance events (failure, repair, inspection) input."
+    )
+    topic_predictions: str = _setting("aiot.machine.predictions.v1", "Predictions output.")
+    topic_alerts: str = _setting("aiot.alerts.v1", "Alerts output, every domain.")
+    topic_dead_letters: str = _setting("aiot.deadletter.v1", "Rejected input with the reason.")
+    topic_models: str = _setting(
+        "aiot.models.v1", "Compacted topic of shared per-class models (restored on start)."
+    )
+    topic_ground_truth: str = _setting(
+        "aiot.sim.groundtruth.v1", "Simulator ground truth (failure schedule), for scoring."
+    )
+
+    horizon_h: float = _setting(72.0, "Prediction horizon: P(failure within this many hours).")
+    snapshot_interval_h: float = _setting(
+        3.0, "Event-time spacing of per-asset feature snapshots kept for delayed labels."
+    )
+    baseline_warmup: int = _setting(
+        36, "Readings an asset needs before its baseline is trusted and it is scored."
+    )
+    state_flush_every: int = _setting(
+        32, "Write an asset's state to its table after this many of its events (not each one)."
+    )
+    prediction_every: int = _setting(
+        6, "Emit a prediction record every N readings of an asset (alerts are evaluated always)."
+    )
+    risk_alert_threshold: float = _setting(
+        0.6, "Failure-risk alert raises when the combined risk score reaches this level."
+    )
+    risk_clear_threshold: float = _setting(
+        0.35, "Failure-risk alert clears when the risk score falls below this (hysteresis)."
+    )
+    alert_min_duration_s: float = _setting(
+        3600.0, "Event-time seconds the score must stay above the threshold before raising."
+    )
+    alert_cooldown_s: float = _setting(
+        6 * 3600.0, "Event-time seconds after a clear before the same alert may raise again."
+    )
+    max_future_skew_s: float = _setting(
+        300.0, "Reject readings stamped more than this many seconds ahead of the wall clock."
+    )
+    max_lateness_s: float = _setting(
+        86400.0, "Reject readings older than the asset's newest event time minus this."
+    )
+    min_event_time: float = _setting(
+        946684800.0, "Reject readings stamped before this Unix time (2000-01-01)."
+    )
+
+    sim_motors: int = _setting(50, "Simulated motors.")
+    sim_speedup: float = _setting(7200.0, "Simulated seconds per real second.")
+    sim_interval_s: float = _setting(600.0, "Simulated seconds between a motor's readings.")
+    sim_seed: int = _setting(7, "Simulator random seed (deterministic runs).")
+    sim_mtbf_days: float = _setting(
+        40.0, "Mean simulated days between bearing failures of one motor."
+    )
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """Return ``(ENV_VAR, default, meaning)`` for every setting, for docs and ``--help``."""
+        return [
+            (PREFIX + f.name.upper(), repr(f.default), str(f.metadata.get("doc", "")))
+            for f in fields(cls)
+        ]
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some settings changed (tests and tools)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+
+def _parse(raw: str, default: Any, name: str) -> Any:
+    """Convert an environment string to the type of the setting's default."""
+    try:
+        if isinstance(default, bool):
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a valid {type(default).__name__}") from exc
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = PREFIX + f.name.upper()
+        if name in env:
+            values[f.name] = _parse(env[name], f.default, name)
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Embedded infrastructure for dev and test: the Tansu Kafka-protocol broker."""

@@ -1,0 +1,396 @@
+"""The maintenance engine: raw telemetry and maintenance bytes in, output records out.
+
+Per telemetry reading: validate (rejects become dead letters with the reason), update the
+asset's features against its own baseline and its anomaly detector, score the failure risk
+with the shared class model, run the alert lifecycle, keep a snapshot for the delayed label and
+emit a prediction every few readings. Per maintenance event: a failure turns the asset's recent
+snapshots into positive examples for the class model and judges the open alert; a repair resets
+the asset's learned condition and clears its alert.
+
+The engine never touches Kafka or Faust. The agent feeds it records with their Kafka metadata,
+sends the returned :class:`Emit` records and writes the states :meth:`take_flushes` hands out -
+not on every event but every ``flush_every`` events of an asset or on a timer, which is what
+keeps changelog traffic far below one message per event.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+
+from alerting import (
+    AlertTransition,
+    Evidence,
+    FeatureEvidence,
+    clear_event,
+    evaluate,
+)
+from analytics.failure import MODEL_VERSION as FAILURE_MODEL_VERSION
+from analytics.failure import failure_inputs
+from maintenance.asset_state import AssetState, StateFormatError
+from maintenance.channels import channel_values
+from maintenance.class_models import ClassModels
+from maintenance.config import DOMAIN, MaintenanceConfig
+from maintenance.quality import AlertQuality
+from schemas import (
+    DeadLetter,
+    MachineTelemetry,
+    MaintenanceEvent,
+    ValidationError,
+    check_lateness,
+    decode_maintenance,
+    decode_telemetry,
+)
+
+__all__ = ["Emit", "EngineLimits", "MaintenanceEngine", "RecordMeta"]
+
+log = logging.getLogger(__name__)
+
+TOP_FEATURES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMeta:
+    """Where an input record came from (for dead letters and the state's partition)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """An output record: logical topic, key, value, and labels for metrics.
+
+    ``topic`` is one of ``predictions``, ``alerts``, ``dead_letters``; ``labels`` carries the
+    alert type/severity/transition or the dead-letter reason.
+    """
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    """Validation bounds and the flush cadence, from settings."""
+
+    min_event_time: float = 946684800.0
+    max_future_skew_s: float = 300.0
+    max_lateness_s: float = 86400.0
+    flush_every: int = 32
+
+
+class _Entry:
+    """A cached asset state with where it lives and how stale its table copy is."""
+
+    __slots__ = ("partition", "since_flush", "state")
+
+    def __init__(self, state: AssetState, partition: int) -> None:
+        self.state = state
+        self.partition = partition
+        self.since_flush = 0
+
+
+class MaintenanceEngine:
+    """Stateful processor of one worker's maintenance partitions (see module docstring)."""
+
+    def __init__(
+        self,
+        config: MaintenanceConfig,
+        limits: EngineLimits,
+        load_state: Callable[[str], bytes | None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.limits = limits
+        self._load_state = load_state
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self.models = ClassModels(config.new_failure_model)
+        self.quality = AlertQuality()
+        self.active_alerts = 0
+
+    @property
+    def assets(self) -> int:
+        """Assets held in memory."""
+        return len(self._entries)
+
+    def state_of(self, asset_id: str) -> AssetState | None:
+        """The in-memory state of ``asset_id`` (tests and diagnostics)."""
+        entry = self._entries.get(asset_id)
+        return entry.state if entry else None
+
+    # ---- input -----------------------------------------------------------------------------
+
+    def handle_telemetry(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
+        """Process one raw telemetry message; never raises on bad input."""
+        now = self._clock()
+        try:
+            reading = decode_telemetry(
+                raw,
+                now=now,
+                min_event_time=self.limits.min_event_time,
+                max_future_skew_s=self.limits.max_future_skew_s,
+            )
+        except ValidationError as err:
+            return [self._dead_letter(raw, err, meta, now)]
+        entry = self._entry(reading.asset_id, reading.asset_class, meta.partition)
+        try:
+            check_lateness(reading.ts, entry.state.tracker.last_ts, self.limits.max_lateness_s)
+        except ValidationError as err:
+            return [self._dead_letter(raw, err, meta, now)]
+        return self._score(reading, entry, now)
+
+    def handle_maintenance(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
+        """Process one raw maintenance event; never raises on bad input."""
+        now = self._clock()
+        try:
+            event = decode_maintenance(
+                raw,
+                now=now,
+                min_event_time=self.limits.min_event_time,
+                max_future_skew_s=self.limits.max_future_skew_s,
+            )
+        except ValidationError as err:
+            return [self._dead_letter(raw, err, meta, now)]
+        entry = self._entry(event.asset_id, event.asset_class, meta.partition)
+        entry.since_flush = self.limits.flush_every  # labels are rare and precious: flush now
+        if event.kind == "failure":
+            return self._on_failure(event, entry)
+        if event.kind == "repair":
+            return self._on_repair(event, entry)
+        return []
+
+    def dead_letter_for_error(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Emit:
+        """A dead letter for a record whose processing raised unexpectedly (a bug, not input)."""
+        err = ValidationError("processing_error", f"{type(exc).__name__}: {exc}")
+        return self._dead_letter(raw, err, meta, self._clock())
+
+    # ---- state flushing ---------------------------------------------------------------------
+
+    def take_flush(self, asset_id: str) -> bytes | None:
+        """The state bytes of ``asset_id`` if it is due for a table write, else None."""
+        entry = self._entries.get(asset_id)
+        if entry is None or entry.since_flush < self.limits.flush_every:
+            return None
+        entry.since_flush = 0
+        return entry.state.to_bytes()
+
+    def take_dirty(self) -> list[tuple[str, int, bytes]]:
+        """Every asset changed since its last write: ``(asset_id, partition, state bytes)``."""
+        out = []
+        for asset_id, entry in self._entries.items():
+            if entry.since_flush:
+                entry.since_flush = 0
+                out.append((asset_id, entry.partition, entry.state.to_bytes()))
+        return out
+
+    def forget_partitions(self, partitions: set[int]) -> None:
+        """Drop cached states of partitions this worker no longer owns (after a rebalance)."""
+        for asset_id in [a for a, e in self._entries.items() if e.partition in partitions]:
+            del self._entries[asset_id]
+
+    # ---- internals --------------------------------------------------------------------------
+
+    def _entry(self, asset_id: str, asset_class: str, partition: int) -> _Entry:
+        entry = self._entries.get(asset_id)
+        if entry is not None:
+            entry.partition = partition
+            return entry
+        state = None
+        stored = self._load_state(asset_id)
+        if stored is not None:
+            try:
+                state = AssetState.from_bytes(stored, self.config)
+            except (StateFormatError, ValueError) as exc:
+                log.error("state of %s unreadable, starting fresh: %s", asset_id, exc)
+        if state is None:
+            state = AssetState.new(asset_class, self.config)
+        entry = self._entries[asset_id] = _Entry(state, partition)
+        return entry
+
+    def _dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+        letter = DeadLetter.from_rejection(
+            raw,
+            err,
+            source_topic=meta.topic,
+            partition=meta.partition,
+            offset=meta.offset,
+            key=meta.key,
+            received_at=now,
+        )
+        return Emit("dead_letters", meta.key, letter.to_json(), (meta.topic, err.reason))
+
+    def _score(self, reading: MachineTelemetry, entry: _Entry, now: float) -> list[Emit]:
+        cfg = self.config
+        state = entry.state
+        ts = reading.ts
+        x = channel_values(reading)
+        features = state.tracker.update(x, ts)
+        anomaly = state.detector.update(dict(zip(cfg.channels, x.tolist(), strict=True)), ts)
+        entry.since_flush += 1
+        state.readings += 1
+        out: list[Emit] = []
+        model = self.models.get(state.asset_class)
+        inputs = failure_inputs(features, anomaly.score, state.tracker, cfg.horizon_s)
+        for snapshot, target in state.snapshots.expired(ts):
+            model.learn_one(snapshot, target)
+            self.models.mark_learned(state.asset_class)
+        if not state.tracker.warmed_up:
+            return out
+        state.snapshots.offer(ts, inputs)
+        if model.ready:
+            probability = model.predict_proba(inputs)
+            ttf_s: float | None = model.predict_ttf(inputs)
+            risk = probability
+        else:
+            probability = 0.0
+            ttf_s = None
+            risk, _ = cfg.deviation.score(features)
+        self._judge_open_alert(state, ts)
+        transition = evaluate(
+            cfg.alert_policy,
+            state.alert,
+            asset_id=reading.asset_id,
+            score=risk,
+            ts=ts,
+            evidence=lambda: self._evidence(state, risk, model.ready),
+        )
+        if transition is not None:
+            out.append(self._alert_emit(transition, state))
+        if state.readings >= cfg.prediction_every or transition is not None:
+            state.readings = 0
+            out.append(
+                self._prediction(reading, state, anomaly.score, probability, ttf_s, now, model)
+            )
+        return out
+
+    def _judge_open_alert(self, state: AssetState, ts: float) -> None:
+        if not math.isnan(state.open_alert_ts) and ts - state.open_alert_ts > self.config.horizon_s:
+            self.quality.record_false_alert()
+            state.open_alert_ts = math.nan
+
+    def _alert_emit(self, transition: AlertTransition, state: AssetState) -> Emit:
+        if transition.state == "raised":
+            self.active_alerts += 1
+            if math.isnan(state.open_alert_ts):
+                state.open_alert_ts = transition.first_ts
+        elif transition.state == "cleared":
+            self.active_alerts = max(self.active_alerts - 1, 0)
+        record = transition.to_record()
+        return Emit(
+            "alerts",
+            transition.asset_id.encode(),
+            orjson.dumps(record),
+            (transition.alert_type, str(transition.severity), str(transition.state)),
+        )
+
+    def _evidence(self, state: AssetState, risk: float, supervised: bool) -> Evidence:
+        return Evidence(
+            top_features=self._top_features(state),
+            score=risk,
+            threshold=self.config.alert_policy.raise_threshold,
+            model_version=self._model_version(supervised),
+            extra={
+                "basis": "failure_model" if supervised else "baseline_deviation_cold_start",
+                "asset_class": state.asset_class,
+            },
+        )
+
+    def _top_features(self, state: AssetState) -> tuple[FeatureEvidence, ...]:
+        mean, std = state.tracker.baseline()
+        level = state.tracker.level()
+        z = (level - mean) / std
+        order = np.argsort(-np.abs(z))[:TOP_FEATURES]
+        names = self.config.channels
+        return tuple(
+            FeatureEvidence(
+                name=names[i],
+                value=round(float(level[i]), 4),
+                baseline=round(float(mean[i]), 4),
+                z=round(float(z[i]), 2),
+            )
+            for i in order
+        )
+
+    def _model_version(self, supervised: bool) -> str:
+        from analytics.anomaly import MODEL_VERSION as ANOMALY_MODEL_VERSION
+
+        anomaly = f"anomaly-{ANOMALY_MODEL_VERSION}"
+        return f"failure-{FAILURE_MODEL_VERSION}+{anomaly}" if supervised else anomaly
+
+    def _prediction(
+        self,
+        reading: MachineTelemetry,
+        state: AssetState,
+        anomaly_score: float,
+        probability: float,
+        ttf_s: float | None,
+        now: float,
+        model: object,
+    ) -> Emit:
+        from schemas import FeatureEvidence as WireEvidence
+        from schemas import Prediction
+
+        supervised = bool(getattr(model, "ready", False))
+        prediction = Prediction(
+            domain=DOMAIN,
+            asset_id=reading.asset_id,
+            asset_class=reading.asset_class,
+            ts=reading.ts,
+            emitted_at=now,
+            anomaly_score=round(float(anomaly_score), 4),
+            failure_probability=round(float(probability), 4),
+            horizon_h=self.config.horizon_s / 3600.0,
+            time_to_failure_h=None if ttf_s is None else round(ttf_s / 3600.0, 2),
+            top_features=tuple(
+                WireEvidence(name=f.name, value=f.value, baseline=f.baseline, z=f.z)
+                for f in self._top_features(state)
+            ),
+            model_version=self._model_version(supervised),
+        )
+        return Emit("predictions", reading.asset_id.encode(), prediction.to_json())
+
+    def _on_failure(self, event: MaintenanceEvent, entry: _Entry) -> list[Emit]:
+        state = entry.state
+        model = self.models.get(state.asset_class)
+        examples = state.snapshots.on_failure(event.ts)
+        for snapshot, ttf in examples:
+            model.learn_one(snapshot, ttf)
+        if examples:
+            self.models.mark_learned(state.asset_class)
+        if hasattr(model, "record_failure"):
+            model.record_failure()
+        open_ts = state.open_alert_ts
+        if not math.isnan(open_ts) and 0.0 <= event.ts - open_ts <= self.config.horizon_s:
+            self.quality.record_hit(event.ts - open_ts)
+        else:
+            self.quality.record_miss()
+        state.open_alert_ts = math.nan
+        state.last_failure_ts = event.ts
+        return []
+
+    def _on_repair(self, event: MaintenanceEvent, entry: _Entry) -> list[Emit]:
+        state = entry.state
+        state.reset_condition(self.config)
+        out = []
+        if state.alert.active:
+            transition = clear_event(
+                self.config.alert_policy,
+                state.alert,
+                asset_id=event.asset_id,
+                ts=event.ts,
+                detail="asset repaired",
+            )
+            if transition is not None:
+                out.append(self._alert_emit(transition, state))
+        return out

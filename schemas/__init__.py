@@ -1,0 +1,36 @@
+"""Topic records of aiot, their validation and their JSON Schema export.
+
+Records are frozen dataclasses whose wire form (``to_dict``/``to_json``) is a JSON object with
+exactly the field names plus the schema version ``"v"``. Untrusted input is decoded with
+:func:`decode_telemetry` / :func:`decode_maintenance`, which raise :class:`ValidationError`.
+"""
+
+from schemas.alert import Alert
+from schemas.deadletter import DeadLetter
+from schemas.errors import REASONS, ValidationError
+from schemas.groundtruth import GroundTruthEvent
+from schemas.maintenance import MaintenanceEvent, MaintenanceKind
+from schemas.prediction import FeatureEvidence, Prediction
+from schemas.telemetry import FEATURE_FIELDS, TELEMETRY_RANGES, MachineTelemetry
+from schemas.topics import TOPICS, TopicSpec
+from schemas.validation import check_lateness, decode_maintenance, decode_telemetry
+
+__all__ = [
+    "FEATURE_FIELDS",
+    "REASONS",
+    "TELEMETRY_RANGES",
+    "TOPICS",
+    "Alert",
+    "DeadLetter",
+    "FeatureEvidence",
+    "GroundTruthEvent",
+    "MachineTelemetry",
+    "MaintenanceEvent",
+    "MaintenanceKind",
+    "Prediction",
+    "TopicSpec",
+    "ValidationError",
+    "check_lateness",
+    "decode_maintenance",
+    "decode_telemetry",
+]

@@ -1,0 +1,86 @@
+"""Registry of aiot topics: logical name -> record class, description and Settings field.
+
+Docs, ``aiot tail`` and the JSON Schema export iterate it, so a new topic is declared once.
+The actual topic name is configurable and read from the :class:`~app.settings.Settings` field
+named by :attr:`TopicSpec.setting`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from schemas.alert import Alert
+from schemas.base import WireRecord
+from schemas.deadletter import DeadLetter
+from schemas.groundtruth import GroundTruthEvent
+from schemas.maintenance import MaintenanceEvent
+from schemas.prediction import Prediction
+from schemas.telemetry import MachineTelemetry
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+__all__ = ["TOPICS", "TopicSpec", "topic_spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One topic: its logical name, record class, meaning and the setting naming it."""
+
+    name: str
+    record: type[WireRecord]
+    description: str
+    setting: str
+
+    def topic_name(self, settings: Settings) -> str:
+        """Return the configured Kafka topic name of this topic."""
+        return str(getattr(settings, self.setting))
+
+
+TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            TopicSpec(
+                "telemetry", MachineTelemetry, "Machine condition readings.", "topic_telemetry"
+            ),
+            TopicSpec(
+                "maintenance",
+                MaintenanceEvent,
+                "Failures, repairs and inspections (delayed labels).",
+                "topic_maintenance",
+            ),
+            TopicSpec(
+                "predictions",
+                Prediction,
+                "Per-asset failure risk with evidence.",
+                "topic_predictions",
+            ),
+            TopicSpec("alerts", Alert, "Alert transitions, every domain.", "topic_alerts"),
+            TopicSpec(
+                "dead_letters",
+                DeadLetter,
+                "Rejected input with the reason and the original bytes.",
+                "topic_dead_letters",
+            ),
+            TopicSpec(
+                "ground_truth",
+                GroundTruthEvent,
+                "Simulator ground truth, for scoring only.",
+                "topic_ground_truth",
+            ),
+        )
+    }
+)
+"""Logical topic name -> :class:`TopicSpec`."""
+
+
+def topic_spec(name: str) -> TopicSpec:
+    """Return the spec of logical topic ``name``; ``KeyError`` lists the known names."""
+    try:
+        return TOPICS[name]
+    except KeyError:
+        raise KeyError(f"unknown topic {name!r}; known: {', '.join(TOPICS)}") from None
