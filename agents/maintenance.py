@@ -64,20 +64,32 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         key_serializer="raw",
         value_serializer="raw",
         partitions=1,
-        compacting=True,
+        compacting=settings.compact_topics,
+    )
+    state_schema: faust.Schema = faust.Schema(
+        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
     table = app.Table(
         STATE_TABLE,
         default=None,
         partitions=settings.partitions,
-        schema=faust.Schema(
-            key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        schema=state_schema,
+        changelog_topic=app.topic(
+            f"{settings.app_id}-{STATE_TABLE}-changelog",
+            schema=state_schema,
+            partitions=settings.partitions,
+            compacting=settings.compact_topics,
+            internal=True,
         ),
         help="Compact per-asset maintenance state (features, detector, snapshots, alert).",
     )
+    # Faust derives a table's store codecs from key/value *types* (json for bytes); the state
+    # is already binary, so the RocksDB store must keep it raw like the changelog does.
+    table.key_serializer = "raw"  # type: ignore[attr-defined]
+    table.value_serializer = "raw"  # type: ignore[attr-defined]
 
     def load_state(asset_id: str) -> bytes | None:
-        value = table.get(asset_id)
+        value = table.get(asset_id.encode())
         return bytes(value) if value is not None else None
 
     engine = MaintenanceEngine(
@@ -93,6 +105,7 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     telemetry_topic = settings.topic_telemetry
     topic_names = {name: t.get_topic_name() for name, t in outputs.items()}
     ctx.watchdog.register(AGENT_NAME)
+    flush_due: set[int] = set()
 
     async def send(emits: list[Emit], kafka_ts: float | None) -> None:
         for emit in emits:
@@ -129,11 +142,15 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
                 emits = [engine.dead_letter_for_error(raw, meta, exc)]
             kafka_ts = message.timestamp if message.timestamp else None
             await send(emits, kafka_ts)
-            key = message.key.decode("utf-8", "replace") if message.key else None
-            if key is not None:
-                state = engine.take_flush(key)
+            if message.key:
+                state = engine.take_flush(message.key.decode("utf-8", "replace"))
                 if state is not None:
-                    table[key] = state
+                    table[message.key] = state
+                    metrics.state_flushes.inc()
+            if message.partition in flush_due:
+                flush_due.discard(message.partition)
+                for asset_id, _, state in engine.take_dirty(message.partition):
+                    table[asset_id.encode()] = state
                     metrics.state_flushes.inc()
             ctx.watchdog.beat(AGENT_NAME)
 
@@ -155,28 +172,41 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             ends = await consumer.end_offsets(tps)
             await consumer.seek_to_beginning(*tps)
             loaded = 0
-            pending = {tp for tp in tps if ends[tp] > 0}
-            while pending:
-                batch = await consumer.getmany(*pending, timeout_ms=1000)
+            # Read until past the end offsets *and* one poll comes back empty: some dev brokers
+            # (Tansu) report an end offset short of the last batch's last record.
+            reached = False
+            while True:
+                batch = await consumer.getmany(*tps, timeout_ms=500)
                 for records in batch.values():
                     for record in records:
                         if record.key is not None and record.value is not None:
                             engine.models.load(record.key, record.value)
                             loaded += 1
-                for tp in list(pending):
-                    if await consumer.position(tp) >= ends[tp]:
-                        pending.discard(tp)
+                if reached and not batch:
+                    break
+                positions = [await consumer.position(tp) for tp in tps]
+                reached = all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True))
             log.info("restored %d model records for classes %s", loaded, engine.models.classes())
         finally:
             await consumer.stop()
 
     @app.timer(interval=FLUSH_INTERVAL_S)
     async def flush_state() -> None:
-        """Write every dirty asset state and changed class model (bounded changelog traffic)."""
-        for asset_id, partition, state in engine.take_dirty():
-            table.data[asset_id] = state
-            table.send_changelog(partition, asset_id, state)
-            metrics.state_flushes.inc()
+        """Ask for dirty asset states to be written and publish changed class models.
+
+        A table write needs the context of an event of the asset's partition (the store and
+        the changelog are partitioned by it), so the timer only marks every partition due and
+        the agent writes that partition's dirty assets with its next event there.
+        """
+        flush_due.update(range(settings.partitions))
+        try:
+            await publish()
+        except Exception:
+            log.exception("maintenance flush timer failed; retrying next interval")
+            metrics.agent_errors.labels("maintenance_timer").inc()
+
+    async def publish() -> None:
+        """Publish changed class models and refresh the quality and state gauges."""
         for key, value in engine.models.take_dirty():
             await models_topic.send(key=key, value=value)
         metrics.assets_tracked.set(engine.assets)

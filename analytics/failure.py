@@ -47,7 +47,6 @@ MODEL_VERSION = 1
 _MAGIC = b"AFHM"
 _LEN = struct.Struct("<I")
 # Slot of the first reading's time in FeatureTracker.state (no public accessor yet).
-_T_REF = 2
 
 
 def n_failure_inputs(n_channels: int) -> int:
@@ -88,8 +87,7 @@ def failure_inputs(
     sign = np.sign(body)
     np.log1p(np.abs(body), out=body)
     body *= sign
-    last = tracker.last_ts
-    out[-2] = 0.0 if last is None else (last - float(tracker.state[_T_REF])) / age_unit
+    out[-2] = tracker.age / age_unit
     out[-1] = anomaly_score
     return out
 

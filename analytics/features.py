@@ -111,6 +111,12 @@ class FeatureTracker:
         value = float(self.state[_LAST_TS])
         return None if math.isnan(value) else value
 
+    @property
+    def age(self) -> float:
+        """Event time since the first reading (install, or the last :meth:`reset`)."""
+        last = float(self.state[_LAST_TS])
+        return 0.0 if math.isnan(last) else last - float(self.state[_T_REF])
+
     def baseline(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the baseline ``(mean, std)`` arrays, std floored (see :class:`FeatureConfig`)."""
         mean = self._blocks[_MEAN]

@@ -123,6 +123,7 @@ def _start_worker(settings: Settings, workdir: Path, port: int) -> subprocess.Po
         AIOT_DATA_DIR=str(workdir / "state"),
         AIOT_WEB_PORT=str(port),
         AIOT_WEB_HOST="127.0.0.1",
+        AIOT_TANSU_COMPAT=str(settings.tansu_compat).lower(),
     )
     log = open(workdir / "worker.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
     return subprocess.Popen(
@@ -267,7 +268,7 @@ def run_demo(settings: Settings, duration_s: float) -> dict[str, Any]:
     broker: EmbeddedBroker | None = None
     if not settings.broker_url:
         broker = EmbeddedBroker().start()
-        settings = dataclasses.replace(settings, broker_url=broker.url)
+        settings = dataclasses.replace(settings, broker_url=broker.url, tansu_compat=True)
     workdir = Path(tempfile.mkdtemp(prefix="aiot-run-"))
     try:
         summary = asyncio.run(_run(settings, duration_s, workdir))

@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_commit_interval=2.0,
         stream_wait_empty=False,
         loghandlers=[],
+        recovery_consistency_check=not settings.tansu_compat,
         autodiscover=False,
         **timeouts,
     )

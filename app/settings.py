@@ -46,6 +46,12 @@ class Settings:
         "memory://", "Faust table store: memory:// (dev/test) or rocksdb:// (production)."
     )
     data_dir: str = _setting("./data", "Directory for worker table state (RocksDB) and caches.")
+    tansu_compat: bool = _setting(
+        False,
+        "The broker is Tansu (the embedded dev broker), whose latest offset is the last "
+        "batch's base offset + 1: topic compaction and Faust's recovery consistency check "
+        "are turned off. Set automatically when aiot starts the embedded broker.",
+    )
     app_id: str = _setting("aiot", "Faust application id (consumer group, changelog prefix).")
     partitions: int = _setting(8, "Partitions of the keyed input and changelog topics.")
     replication_factor: int = _setting(1, "Replication factor for topics aiot creates.")
@@ -120,6 +126,11 @@ class Settings:
             (PREFIX + f.name.upper(), repr(f.default), str(f.metadata.get("doc", "")))
             for f in fields(cls)
         ]
+
+    @property
+    def compact_topics(self) -> bool:
+        """Whether changelog and model topics are log-compacted (always, except on Tansu)."""
+        return not self.tansu_compat
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (tests and tools)."""

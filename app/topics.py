@@ -25,7 +25,12 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
         NewTopic(settings.topic_alerts, keyed, rf),
         NewTopic(settings.topic_dead_letters, 1, rf),
         NewTopic(settings.topic_ground_truth, 1, rf),
-        NewTopic(settings.topic_models, 1, rf, topic_configs={"cleanup.policy": "compact"}),
+        NewTopic(
+            settings.topic_models,
+            1,
+            rf,
+            topic_configs={"cleanup.policy": "compact" if settings.compact_topics else "delete"},
+        ),
     ]
     return plan
 

@@ -118,6 +118,7 @@ class MaintenanceEngine:
         self.models = ClassModels(config.new_failure_model)
         self.quality = AlertQuality()
         self.active_alerts = 0
+        self._evidence_mask = (np.asarray(config.deviation.weights) > 0).astype(np.float64)
 
     @property
     def assets(self) -> int:
@@ -185,11 +186,15 @@ class MaintenanceEngine:
         entry.since_flush = 0
         return entry.state.to_bytes()
 
-    def take_dirty(self) -> list[tuple[str, int, bytes]]:
-        """Every asset changed since its last write: ``(asset_id, partition, state bytes)``."""
+    def take_dirty(self, partition: int | None = None) -> list[tuple[str, int, bytes]]:
+        """Assets changed since their last write: ``(asset_id, partition, state bytes)``.
+
+        With ``partition``, only the assets of that input partition (a table write must
+        happen in the context of an event of the asset's own partition).
+        """
         out = []
         for asset_id, entry in self._entries.items():
-            if entry.since_flush:
+            if entry.since_flush and (partition is None or entry.partition == partition):
                 entry.since_flush = 0
                 out.append((asset_id, entry.partition, entry.state.to_bytes()))
         return out
@@ -242,8 +247,9 @@ class MaintenanceEngine:
         out: list[Emit] = []
         model = self.models.get(state.asset_class)
         inputs = failure_inputs(features, anomaly.score, state.tracker, cfg.horizon_s)
-        for snapshot, target in state.snapshots.expired(ts):
-            model.learn_one(snapshot, target)
+        expired = state.snapshots.expired(ts)
+        if expired:
+            model.learn_many(expired)
             self.models.mark_learned(state.asset_class)
         if not state.tracker.warmed_up:
             return out
@@ -310,7 +316,8 @@ class MaintenanceEngine:
         mean, std = state.tracker.baseline()
         level = state.tracker.level()
         z = (level - mean) / std
-        order = np.argsort(-np.abs(z))[:TOP_FEATURES]
+        # Rank by the deviation of condition channels; pure context (load) is not evidence.
+        order = np.argsort(-np.abs(z) * self._evidence_mask)[:TOP_FEATURES]
         names = self.config.channels
         return tuple(
             FeatureEvidence(
@@ -325,8 +332,9 @@ class MaintenanceEngine:
     def _model_version(self, supervised: bool) -> str:
         from analytics.anomaly import MODEL_VERSION as ANOMALY_MODEL_VERSION
 
-        anomaly = f"anomaly-{ANOMALY_MODEL_VERSION}"
-        return f"failure-{FAILURE_MODEL_VERSION}+{anomaly}" if supervised else anomaly
+        if supervised:
+            return f"failure-{FAILURE_MODEL_VERSION}+{ANOMALY_MODEL_VERSION}"
+        return f"deviation+{ANOMALY_MODEL_VERSION}"
 
     def _prediction(
         self,
@@ -363,13 +371,8 @@ class MaintenanceEngine:
     def _on_failure(self, event: MaintenanceEvent, entry: _Entry) -> list[Emit]:
         state = entry.state
         model = self.models.get(state.asset_class)
-        examples = state.snapshots.on_failure(event.ts)
-        for snapshot, ttf in examples:
-            model.learn_one(snapshot, ttf)
-        if examples:
-            self.models.mark_learned(state.asset_class)
-        if hasattr(model, "record_failure"):
-            model.record_failure()
+        model.learn_failure(state.snapshots.on_failure(event.ts))
+        self.models.mark_learned(state.asset_class)
         open_ts = state.open_alert_ts
         if not math.isnan(open_ts) and 0.0 <= event.ts - open_ts <= self.config.horizon_s:
             self.quality.record_hit(event.ts - open_ts)

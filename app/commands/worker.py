@@ -26,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
 
     with EmbeddedBroker() as broker:
         print(f"embedded broker at {broker.url}", flush=True)
-        return run_worker(dataclasses.replace(settings, broker_url=broker.url))
+        return run_worker(dataclasses.replace(settings, broker_url=broker.url, tansu_compat=True))
 
 
 def register(subparsers: Any) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from embedded.broker import EmbeddedBroker, free_port
-from tests.helm.support import REPO, Manifest, deep_merge, load_values, render
+from embedded.broker import EmbeddedBroker
+from tests.helm.support import Manifest, deep_merge, load_values, render
+from tests.worker_process import WorkerProcess
 
 WORKER_START_TIMEOUT_S = 60.0
 # Answers that may precede a serving /metrics while the web server starts.
@@ -57,65 +51,20 @@ def broker() -> Iterator[EmbeddedBroker]:
         yield running
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the worker and wait for it; SIGKILL only if it ignores the request."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def worker_metrics(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The /metrics text of a real ``aiot worker`` running against the embedded broker."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("worker-data")
-    log_path = Path(tmp_path_factory.mktemp("worker-log")) / "worker.log"
-    env = dict(
-        os.environ,
-        AIOT_BROKER_URL=broker.url,
-        AIOT_WEB_PORT=str(port),
-        AIOT_WEB_HOST="127.0.0.1",
-        AIOT_DATA_DIR=str(data_dir),
-        AIOT_APP_ID="aiot-helm-metrics",
-    )
-    url = f"http://127.0.0.1:{port}/metrics"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + WORKER_START_TIMEOUT_S
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(
-                        f"aiot worker exited with {proc.returncode} before serving /metrics:\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        return response.read().decode("utf-8")
-                except urllib.error.HTTPError as exc:
-                    if exc.code not in RETRY_STATUSES:
-                        pytest.fail(
-                            f"{url} answered HTTP {exc.code}:\n"
-                            + log_path.read_text(errors="replace")[-4000:]
-                        )
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"aiot worker did not serve {url} within {WORKER_START_TIMEOUT_S:.0f} s:\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                time.sleep(0.25)
-        finally:
-            _stop(proc)
+    workdir = tmp_path_factory.mktemp("worker")
+    with WorkerProcess(broker.url, workdir, app_id="aiot-helm-metrics") as worker:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT_S
+        while True:
+            status, body = worker.get("/metrics")
+            if status == 200:
+                return body
+            if status not in RETRY_STATUSES and status != 0:
+                pytest.fail(f"/metrics answered HTTP {status}:\n{worker.log_tail()}")
+            if worker.proc is None or worker.proc.poll() is not None:
+                pytest.fail(f"aiot worker exited before serving /metrics:\n{worker.log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"aiot worker did not serve /metrics in time:\n{worker.log_tail()}")
+            time.sleep(0.25)

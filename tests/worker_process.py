@@ -1,0 +1,103 @@
+"""Run a real ``aiot worker`` as a child process for end-to-end tests.
+
+The worker is started exactly as in production (``python -m app.cli worker``) with its
+settings in the environment; its log goes to a file that failure messages quote.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from embedded.broker import free_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class WorkerProcess:
+    """An ``aiot worker`` child process; use as a context manager."""
+
+    def __init__(self, broker_url: str, workdir: Path, **settings: str) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.log_path = workdir / "worker.log"
+        self.env = dict(
+            os.environ,
+            AIOT_BROKER_URL=broker_url,
+            AIOT_WEB_PORT=str(self.port),
+            AIOT_WEB_HOST="127.0.0.1",
+            AIOT_DATA_DIR=str(workdir / "state"),
+            AIOT_LOG_LEVEL="info",
+        )
+        self.env.update({f"AIOT_{k.upper()}": v for k, v in settings.items()})
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        """Start the worker (its log is appended to, so restarts keep one log)."""
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        return self
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the worker's log, for failure messages."""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def get(self, path: str) -> tuple[int, str]:
+        """GET ``path`` on the worker's web port: ``(status, body)``; status 0 if unreachable."""
+        url = f"http://127.0.0.1:{self.port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return int(response.status), response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read().decode(errors="replace")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return 0, ""
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Wait for /readyz to answer 200, or raise with the log."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited {self.proc.returncode}:\n{self.log_tail()}")
+            if self.get("/readyz")[0] == 200:
+                return
+            time.sleep(0.25)
+        raise TimeoutError(f"worker not ready in {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def stop(self, kill: bool = False) -> None:
+        """SIGTERM (or SIGKILL with ``kill``) the worker and wait for it to exit."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> WorkerProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
