@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DURATION ?= 0
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench bench-models venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## bench: engine, worker and simulator throughput and per-asset state size (make bench)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.throughput
+
+## bench-models: NAB and C-MAPSS scores beside the published ones (needs ../shared/benchmarks)
+bench-models: $(STAMP)
+	$(BIN)/python -m benchmarks.run_nab
+	$(BIN)/python -m benchmarks.run_cmapss
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,13 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -30,7 +26,8 @@ from app.faust_app import broker_bootstrap
 from app.render import render_record
 from app.settings import Settings
 from app.topics import ensure_topics
-from embedded.broker import EmbeddedBroker, free_port
+from app.worker_process import WorkerProcess
+from embedded.broker import EmbeddedBroker
 from maintenance.scoring import score_maintenance
 
 __all__ = ["RunFeed", "run_demo"]
@@ -95,11 +92,6 @@ class RunFeed:
             print(render_record(value), flush=True)
 
 
-def _metrics_text(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
-        return str(resp.read().decode())
-
-
 def _metric_sum(text: str, name: str) -> float:
     total = 0.0
     for line in text.splitlines():
@@ -108,56 +100,20 @@ def _metric_sum(text: str, name: str) -> float:
     return total
 
 
-def _ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
+async def _metrics(worker: WorkerProcess) -> str:
+    status, text = await asyncio.to_thread(worker.get, "/metrics")
+    return text if status == 200 else ""
 
 
-def _start_worker(settings: Settings, workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update(
-        AIOT_BROKER_URL=settings.broker_url,
-        AIOT_DATA_DIR=str(workdir / "state"),
-        AIOT_WEB_PORT=str(port),
-        AIOT_WEB_HOST="127.0.0.1",
-        AIOT_TANSU_COMPAT=str(settings.tansu_compat).lower(),
-    )
-    log = open(workdir / "worker.log", "wb")  # noqa: SIM115 - owned by the child's lifetime
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-async def _drain(port: int, feed: RunFeed, timeout_s: float = 60.0) -> None:
+async def _drain(worker: WorkerProcess, feed: RunFeed, timeout_s: float = 60.0) -> None:
     """Wait until the worker has consumed its input and the outputs stop arriving."""
     deadline = time.monotonic() + timeout_s
     stable = 0
     last_in = -1.0
     while time.monotonic() < deadline:
         await asyncio.sleep(1.0)
-        try:
-            text = await asyncio.to_thread(_metrics_text, port)
-        except OSError:
+        text = await _metrics(worker)
+        if not text:
             continue
         events_in = _metric_sum(text, "aiot_events_in_total")
         lag = _metric_sum(text, "aiot_consumer_lag")
@@ -173,8 +129,12 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
 
     bootstrap = broker_bootstrap(settings.broker_url)
     await ensure_topics(bootstrap, settings)
-    port = free_port()
-    worker = _start_worker(settings, workdir, port)
+    worker = WorkerProcess(
+        settings.broker_url,
+        workdir,
+        web_host="127.0.0.1",
+        tansu_compat=str(settings.tansu_compat).lower(),
+    ).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -187,12 +147,7 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
         print(
             f"aiot: broker {settings.broker_url}, worker log {workdir / 'worker.log'}", flush=True
         )
-        while not _ready(port):
-            if worker.poll() is not None:
-                raise RuntimeError(f"worker exited early; see {workdir / 'worker.log'}")
-            if time.monotonic() - started > 90:
-                raise RuntimeError("worker not ready after 90 s")
-            await asyncio.sleep(0.5)
+        await asyncio.to_thread(worker.wait_ready, 90.0)
         print(f"aiot: worker ready in {time.monotonic() - started:.1f} s; simulating", flush=True)
         sim_task = asyncio.create_task(
             run_simulation(
@@ -203,31 +158,25 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
                 bad_fraction=0.001,
             )
         )
-        summary_task = asyncio.create_task(_summaries(feed, port, sim_task))
+        summary_task = asyncio.create_task(_summaries(feed, worker, sim_task))
         report = await sim_task
         summary_task.cancel()
         print("aiot: simulation ended; draining the worker", flush=True)
-        await _drain(port, feed)
-        try:
-            metrics = await asyncio.to_thread(_metrics_text, port)
-        except OSError:
-            metrics = ""
+        await _drain(worker, feed)
+        metrics = await _metrics(worker)
     finally:
         feed_stop.set()
         with contextlib.suppress(Exception):
             await feed_task
-        await asyncio.to_thread(_stop_process, worker)
+        await asyncio.to_thread(worker.stop)
     return _summary(settings, feed, report, metrics, time.monotonic() - started)
 
 
-async def _summaries(feed: RunFeed, port: int, sim_task: asyncio.Task[Any]) -> None:
+async def _summaries(feed: RunFeed, worker: WorkerProcess, sim_task: asyncio.Task[Any]) -> None:
     started = time.monotonic()
     while not sim_task.done():
         await asyncio.sleep(SUMMARY_EVERY_S)
-        try:
-            text = await asyncio.to_thread(_metrics_text, port)
-        except OSError:
-            text = ""
+        text = await _metrics(worker)
         raised = sum(1 for a in feed.alerts if a.get("state") == "raised")
         failures = sum(1 for g in feed.ground_truth if g.get("kind") == "failure")
         events = _metric_sum(text, "aiot_events_in_total")

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from app.settings import Settings
 from app.topics import ensure_topics
 from simulator.runner import run_simulation
-from tests.worker_process import WorkerProcess
+from app.worker_process import WorkerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 
 from embedded.broker import EmbeddedBroker
 from tests.helm.support import Manifest, deep_merge, load_values, render
-from tests.worker_process import WorkerProcess
+from app.worker_process import WorkerProcess
 
 WORKER_START_TIMEOUT_S = 60.0
 # Answers that may precede a serving /metrics while the web server starts.

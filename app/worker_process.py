@@ -1,11 +1,13 @@
-"""Run a real ``aiot worker`` as a child process for end-to-end tests.
+"""Run a real ``aiot worker`` as a child process (``make run``, benchmarks, end-to-end tests).
 
 The worker is started exactly as in production (``python -m app.cli worker``) with its
-settings in the environment; its log goes to a file that failure messages quote.
+settings in the environment and its own process group, so stopping it leaves no orphan; its
+log goes to a file that failure messages quote.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -25,6 +27,8 @@ class WorkerProcess:
     """An ``aiot worker`` child process; use as a context manager."""
 
     def __init__(self, broker_url: str, workdir: Path, **settings: str) -> None:
+        """Prepare a worker on ``broker_url`` keeping its state and log under ``workdir``;
+        ``settings`` are extra ``AIOT_<NAME>`` values (e.g. ``store="rocksdb://"``)."""
         self.port = free_port()
         self.workdir = workdir
         self.log_path = workdir / "worker.log"
@@ -41,6 +45,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         """Start the worker (its log is appended to, so restarts keep one log)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "worker"],
@@ -48,6 +53,7 @@ class WorkerProcess:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         return self
@@ -84,11 +90,13 @@ class WorkerProcess:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
 
     def __enter__(self) -> WorkerProcess:
