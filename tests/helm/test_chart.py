@@ -409,7 +409,7 @@ def test_topic_job_is_a_hook_with_its_script_and_the_broker_security_env(
     assert "envFrom" not in container, "the settings ConfigMap does not exist in pre-install"
     topics = json.loads(script["data"]["topics.json"])
     assert topics["changelogConfig"]["cleanup.policy"] == "compact"
-    assert set(topics["changelogTables"]) == {"asset_state", "class_models"}
+    assert set(topics["changelogTables"]) == {"asset_state"}
     assert "def main" in script["data"]["provision_topics.py"]
 
 

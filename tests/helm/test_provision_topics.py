@@ -75,17 +75,19 @@ def test_provisioning_creates_compacted_changelogs_and_refuses_to_grow_partition
         "AIOT_TOPIC_DEAD_LETTERS": f"t{suffix}.deadletter",
         "AIOT_TOPIC_GROUND_TRUTH": f"t{suffix}.groundtruth",
     }
+    models = f"t{suffix}.models"
     env = dict(os.environ, AIOT_BROKER_URL=broker.url, AIOT_APP_ID=app_id, AIOT_PARTITIONS="3")
-    env.update(streams)
+    env.update(streams, AIOT_TOPIC_MODELS=models)
 
     first = _run(script, spec, env)
     assert first.returncode == 0, first.stderr
 
-    changelogs = [f"{app_id}-asset_state-changelog", f"{app_id}-class_models-changelog"]
-    names = [*streams.values(), *changelogs]
+    changelogs = [f"{app_id}-asset_state-changelog"]
+    names = [*streams.values(), *changelogs, models]
     partitions, policies = asyncio.run(_describe(broker.bootstrap, names))
-    assert partitions == dict.fromkeys(names, 3)
-    assert all(policies[name] == "compact" for name in changelogs)
+    single = {streams["AIOT_TOPIC_DEAD_LETTERS"], streams["AIOT_TOPIC_GROUND_TRUTH"], models}
+    assert partitions == {name: 1 if name in single else 3 for name in names}
+    assert all(policies[name] == "compact" for name in [*changelogs, models])
     assert all(policies[name] == "delete" for name in streams.values())
 
     again = _run(script, spec, env)

@@ -25,6 +25,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from app.settings import Settings, load_settings
+from app.topics import topic_plan
 
 log = logging.getLogger("aiot.provision")
 
@@ -54,15 +55,17 @@ def desired_topics(settings: Settings, spec: dict[str, Any]) -> list[TopicSpec]:
     stream_config = _configs(spec.get("streamConfig"))
     changelog_config = _configs(spec.get("changelogConfig"))
     changelog_config.setdefault("cleanup.policy", "compact")
-    streams = [
-        settings.topic_telemetry,
-        settings.topic_maintenance,
-        settings.topic_predictions,
-        settings.topic_alerts,
-        settings.topic_dead_letters,
-        settings.topic_ground_truth,
+    # The worker's own topic plan (names, partition counts, the compacted models topic), with the
+    # chart's stream configs for the topics the plan leaves at broker defaults.
+    topics = [
+        TopicSpec(
+            new.name,
+            new.num_partitions,
+            new.replication_factor,
+            {**stream_config, **_configs(new.topic_configs)},
+        )
+        for new in topic_plan(settings)
     ]
-    topics = [TopicSpec(name, parts, replicas, dict(stream_config)) for name in streams]
     for table in spec.get("changelogTables", []):
         name = f"{settings.app_id}-{table}-changelog"
         topics.append(TopicSpec(name, parts, replicas, dict(changelog_config)))
