@@ -115,6 +115,10 @@ class MaintenanceEngine:
         self._load_state = load_state
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
+        self._time_bounds = {
+            "min_event_time": limits.min_event_time,
+            "max_future_skew_s": limits.max_future_skew_s,
+        }
         self.models = ClassModels(config.new_failure_model)
         self.quality = AlertQuality()
         self.active_alerts = 0
@@ -136,12 +140,7 @@ class MaintenanceEngine:
         """Process one raw telemetry message; never raises on bad input."""
         now = self._clock()
         try:
-            reading = decode_telemetry(
-                raw,
-                now=now,
-                min_event_time=self.limits.min_event_time,
-                max_future_skew_s=self.limits.max_future_skew_s,
-            )
+            reading = decode_telemetry(raw, now=now, **self._time_bounds)
         except ValidationError as err:
             return [self._dead_letter(raw, err, meta, now)]
         entry = self._entry(reading.asset_id, reading.asset_class, meta.partition)
@@ -155,12 +154,7 @@ class MaintenanceEngine:
         """Process one raw maintenance event; never raises on bad input."""
         now = self._clock()
         try:
-            event = decode_maintenance(
-                raw,
-                now=now,
-                min_event_time=self.limits.min_event_time,
-                max_future_skew_s=self.limits.max_future_skew_s,
-            )
+            event = decode_maintenance(raw, now=now, **self._time_bounds)
         except ValidationError as err:
             return [self._dead_letter(raw, err, meta, now)]
         entry = self._entry(event.asset_id, event.asset_class, meta.partition)

@@ -1,8 +1,8 @@
 """The JSON wire shapes the simulator emits, encoded with orjson as ``(key, value)`` bytes.
 
-The simulator deliberately does not import the ``schemas`` package: it is an independent
-producer that must write exactly the documented shapes, so the consumer's validation is
-actually exercised. The key of every message is the asset id as UTF-8.
+Field names, physical ranges and maintenance kinds come from the ``schemas`` package, the one
+place they are declared; the consumer's validation is exercised by the bad records the fault
+injector writes on purpose. The key of every message is the asset id as UTF-8.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+
+from schemas.maintenance import MAINTENANCE_KINDS
+from schemas.telemetry import FEATURE_FIELDS, TELEMETRY_RANGES
 
 __all__ = [
     "GROUND_TRUTH_KINDS",
@@ -25,29 +28,12 @@ __all__ = [
 
 WIRE_VERSION = 1
 
-SENSOR_FIELDS: tuple[str, ...] = (
-    "vibration_rms",
-    "kurtosis",
-    "crest_factor",
-    "dominant_freq_hz",
-    "bearing_temp_c",
-    "ambient_temp_c",
-    "load_pct",
-    "speed_rpm",
-)
+SENSOR_FIELDS: tuple[str, ...] = FEATURE_FIELDS
 
 PHYSICAL_RANGES: dict[str, tuple[float, float]] = {
-    "vibration_rms": (0.0, 200.0),
-    "kurtosis": (1.0, 1000.0),
-    "crest_factor": (1.0, 100.0),
-    "dominant_freq_hz": (0.0, 50000.0),
-    "bearing_temp_c": (-50.0, 250.0),
-    "ambient_temp_c": (-60.0, 70.0),
-    "load_pct": (0.0, 200.0),
-    "speed_rpm": (0.0, 100000.0),
+    name: (bounds.low, bounds.high) for name, bounds in TELEMETRY_RANGES.items()
 }
 
-MAINTENANCE_KINDS = ("failure", "repair", "inspection")
 GROUND_TRUTH_KINDS = (
     "precursor_start",
     "failure",
