@@ -96,7 +96,7 @@ class Settings:
         0.35, "Failure-risk alert clears when the risk score falls below this (hysteresis)."
     )
     alert_min_duration_s: float = _setting(
-        3600.0, "Event-time seconds the score must stay above the threshold before raising."
+        7200.0, "Event-time seconds the score must stay above the threshold before raising."
     )
     alert_cooldown_s: float = _setting(
         6 * 3600.0, "Event-time seconds after a clear before the same alert may raise again."

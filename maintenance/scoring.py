@@ -1,14 +1,17 @@
 """Score maintenance alerts against the simulator's ground truth (the ``make run`` summary).
 
-A failure counts as *predicted* when the asset had an alert raised within the horizon before
-it; its lead time is the failure time minus the earliest such raise, in simulated hours. An
-alert raise counts as *false* when no failure of that asset follows within the horizon - the
-ground truth's full failure schedule is used, so an early warning for a failure that falls
-after the run still counts as true. Rates are per motor-month (30 simulated days of one motor).
+An alert *episode* runs from its raise (``first_ts``) to its clear (or on, if never cleared). A
+failure counts as *predicted* when an episode of that asset was raised before it and was active
+at some time within the horizon before it (raised within the horizon, or raised earlier and
+still active - a standing warning); its lead time is the failure time minus the earliest such
+raise, in simulated hours. An episode is *false* when it predicts no failure - the ground
+truth's full failure schedule is used, so an early warning for a failure that falls after the
+run still counts as true. Rates are per motor-month (30 simulated days of one motor).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -72,20 +75,30 @@ def score_maintenance(
             scheduled = (event.get("detail") or {}).get("failure_ts")
             if scheduled is not None:
                 failures_by_asset[asset].append(float(scheduled))
-    raises: dict[str, list[float]] = defaultdict(list)
+    episodes: dict[str, dict[str, list[float]]] = defaultdict(dict)
     for alert in alerts:
-        if alert.get("state") == "raised" and alert.get("alert_type") in alert_types:
-            raises[str(alert["asset_id"])].append(float(alert["first_ts"]))
+        if alert.get("alert_type") not in alert_types:
+            continue
+        span = episodes[str(alert["asset_id"])].setdefault(
+            str(alert["alert_id"]), [float(alert["first_ts"]), math.inf]
+        )
+        if alert.get("state") == "cleared":
+            span[1] = float(alert["ts"])
+
+    def predicts(span: list[float], failure_ts: float) -> bool:
+        return span[0] <= failure_ts and span[1] >= failure_ts - horizon_s
+
     leads = []
     for asset, failure_ts in run_failures:
-        window = [t for t in raises[asset] if failure_ts - horizon_s <= t <= failure_ts]
-        if window:
-            leads.append((failure_ts - min(window)) / 3600.0)
-    false_alerts = 0
-    for asset, times in raises.items():
-        for t in times:
-            if not any(t <= f <= t + horizon_s for f in failures_by_asset[asset]):
-                false_alerts += 1
+        raised = [s[0] for s in episodes[asset].values() if predicts(s, failure_ts)]
+        if raised:
+            leads.append((failure_ts - min(raised)) / 3600.0)
+    false_alerts = sum(
+        1
+        for asset, spans in episodes.items()
+        for span in spans.values()
+        if not any(predicts(span, f) for f in failures_by_asset[asset])
+    )
     return MaintenanceScore(
         failures=len(run_failures),
         predicted=len(leads),

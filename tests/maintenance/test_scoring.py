@@ -1,42 +1,56 @@
-"""Run-summary scoring of alerts against ground truth."""
+"""Run-summary scoring of alert episodes against ground truth."""
 
 from maintenance.scoring import score_maintenance
 
 H = 72 * 3600.0
+HOUR = 3600.0
 
 
-def _alert(asset, first_ts, state="raised"):
+def _alert(asset, alert_id, first_h, state="raised", ts_h=None):
     return {
         "asset_id": asset,
-        "first_ts": first_ts,
+        "alert_id": alert_id,
+        "first_ts": first_h * HOUR,
+        "ts": (first_h if ts_h is None else ts_h) * HOUR,
         "state": state,
         "alert_type": "bearing_failure_risk",
     }
 
 
-def test_predicted_failure_lead_time_and_false_alert():
-    gt = [
-        {"asset_id": "m1", "kind": "failure", "ts": 100 * 3600.0},
-        {"asset_id": "m2", "kind": "failure", "ts": 150 * 3600.0},
-    ]
-    alerts = [
-        _alert("m1", 70 * 3600.0),
-        _alert("m3", 10 * 3600.0),
-        _alert("m1", 80 * 3600, "cleared"),
-    ]
-    s = score_maintenance(
-        gt, alerts, horizon_s=H, run_start_ts=0, run_end_ts=200 * 3600.0, motors=10
+def _score(gt, alerts, motors=1, end_h=200):
+    return score_maintenance(
+        gt, alerts, horizon_s=H, run_start_ts=0, run_end_ts=end_h * HOUR, motors=motors
     )
+
+
+def _failure(asset, hours):
+    return {"asset_id": asset, "kind": "failure", "ts": hours * HOUR}
+
+
+def test_predicted_failure_lead_time_and_false_alert():
+    gt = [_failure("m1", 100), _failure("m2", 150)]
+    alerts = [_alert("m1", "a", 70), _alert("m3", "b", 10)]
+    s = _score(gt, alerts, motors=10)
     assert s.failures == 2 and s.predicted == 1
     assert s.median_lead_hours == 30.0
     assert s.false_alerts == 1
 
 
-def test_alert_too_early_is_not_a_prediction():
-    gt = [{"asset_id": "m1", "kind": "failure", "ts": 100 * 3600.0}]
-    s = score_maintenance(
-        gt, [_alert("m1", 0.0)], horizon_s=H, run_start_ts=0, run_end_ts=200 * 3600.0, motors=1
-    )
+def test_episode_cleared_before_the_horizon_is_not_a_prediction():
+    gt = [_failure("m1", 100)]
+    alerts = [_alert("m1", "a", 0), _alert("m1", "a", 0, "cleared", ts_h=5)]
+    s = _score(gt, alerts)
+    assert s.predicted == 0 and s.false_alerts == 1
+
+
+def test_standing_warning_raised_before_the_horizon_predicts_with_its_full_lead():
+    gt = [_failure("m1", 100)]
+    s = _score(gt, [_alert("m1", "a", 10)])
+    assert s.predicted == 1 and s.median_lead_hours == 90.0 and s.false_alerts == 0
+
+
+def test_alert_after_the_failure_is_false():
+    s = _score([_failure("m1", 100)], [_alert("m1", "a", 101)])
     assert s.predicted == 0 and s.false_alerts == 1
 
 
@@ -45,18 +59,11 @@ def test_early_warning_for_failure_after_the_run_is_not_false():
         {
             "asset_id": "m1",
             "kind": "precursor_start",
-            "ts": 50 * 3600.0,
-            "detail": {"failure_ts": 250 * 3600.0},
+            "ts": 50 * HOUR,
+            "detail": {"failure_ts": 250 * HOUR},
         }
     ]
-    s = score_maintenance(
-        gt,
-        [_alert("m1", 190 * 3600.0)],
-        horizon_s=H,
-        run_start_ts=0,
-        run_end_ts=200 * 3600.0,
-        motors=1,
-    )
+    s = _score(gt, [_alert("m1", "a", 190)])
     assert s.failures == 0 and s.false_alerts == 0
 
 
