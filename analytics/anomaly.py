@@ -8,30 +8,45 @@ Method (one configuration for every stream, nothing tuned to a data set):
 1. **Per-feature normalisation learned online.** Each feature keeps a slow exponentially
    weighted (EW) mean and variance, and the EW mean absolute one-step prediction error, so
    every signal below is unit-free.
-2. **Several surprise signals at several time scales** per feature: the one-step prediction
-   error against a fast EW level (spikes, jumps); the distance of a short EW level from the
-   slow baseline (level shifts, values never seen); and a short EW average of the prediction
-   error (bursts of volatility, in the spirit of Numenta's anomaly likelihood, which averages
-   the raw error over a short window before judging it).
-3. **Calibrated tail probabilities** (peaks-over-threshold, as in SPOT, Siffer et al. 2017):
-   each signal tracks its own 0.9-quantile by stochastic approximation and the mean excess
-   above it; the excess is modelled as exponential, so ``p = 0.1 exp(-(s - u) / sigma)``.
-   Heavy- or light-tailed signals are thereby put on the same scale, ``-ln p`` (nats).
-4. **Combination** with a Bonferroni correction over signals and features: the evidence of
-   an observation is ``max(-ln p) - ln(#tests)``; ``score = E / (E + alert_nats)`` maps it into
-   [0, 1) with 0.5 at the alert level.
-5. **Online alert decision** with hysteresis: raise at ``alert_nats`` of evidence, clear after
-   ``clear_rows`` consecutive observations below ``clear_nats``; after a raise, the reported
-   score is damped for ``refractory_rows`` observations so one episode is reported once.
+2. **Surprise signals at several time scales** per feature:
 
-Everything is scored before it is learned, so a score depends only on the past. Time scales
-are in observations (not seconds): unit-free and valid for any regular sampling. State is one
-flat list of floats (``8 * (3 + 14 * features)`` bytes when packed).
+   - *level*: distance of a fast EW level from the slow baseline (level shifts, spikes);
+   - *shift*: distance of the fast level from a medium-term EW level, in units of the
+     one-step prediction error (a change point: a step small against the long-term spread
+     but large against the short-term noise);
+   - *season*: distance from a time-of-day profile (12 two-hour bins, interpolated) of the
+     level smoothed over one bin (a value normal at noon but not at midnight, a daily peak
+     that does not come), live after one day of data;
+   - *record*: a value beyond the range seen so far (a new extreme, cf. the "spatial
+     anomaly" of Numenta's NAB detector). The n-th observation is a record with
+     probability 2/n for exchangeable data (or the recent rate of records, if higher: a
+     trending feature), and its excess over the old record counts one nat per
+     ``range / (4 ln n)``, the spacing of extremes of Gaussian-like data (Gumbel domain).
+
+3. **Calibrated tail probabilities** (:mod:`analytics.anomaly_tail`): each of the first three
+   signals tracks its own 0.9 ... 0.9999-quantiles and turns a value into ``-ln P`` (nats),
+   so spiky counters and smooth temperatures speak the same unit, and events that recur (a
+   nightly job) are learned as normal.
+4. **Combination** with a Bonferroni correction over signals and features: the evidence of
+   an observation is ``max(-ln p) - ln(#tests)``, capped at 50 nats.
+5. **Reporting what is new**: evidence not an order of magnitude above a recent, decaying
+   peak of evidence is damped, so one episode yields one high score (its onset) instead of
+   a run of them;
+   ``score = E / (E + alert_nats)`` maps it into [0, 1) with 0.5 at the alert level.
+6. **Online alert decision** with hysteresis: raise at ``alert_nats`` of evidence, clear
+   after ``clear_rows`` consecutive observations below ``clear_nats``.
+
+Every observation is scored before it is learned, so a score depends only on the past. Time
+constants count observations (unit-free, valid for any regular sampling), except the
+time-of-day profile, which needs ``ts`` in seconds and stays inactive without it. The state
+is one flat list of float64 plus the float32 profiles: ``48 + 240 * features`` bytes packed
+(1488 for 6 features).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -41,18 +56,26 @@ from analytics.anomaly_tail import TAIL_SLOTS, tail_learn, tail_start, tail_surp
 
 __all__ = ["MODEL_VERSION", "AnomalyConfig", "AnomalyDetector", "AnomalyResult"]
 
-MODEL_VERSION = "anomaly-pot-1"
+MODEL_VERSION = "anomaly-tails-5"
 
-# Global slots.
-_N, _ALERT, _SINCE_RAISE, _QUIET, _PEAK = range(5)
-_N_GLOBAL = 5
-# Per-feature slots: the baseline and predictors, then one tail (3 slots) per signal.
-_LAST, _MEAN, _VAR, _FAST, _ERR, _VOL = range(6)
-_N_SIGNALS = 3
-_TAILS = 6
-_JUMP, _LVL, _BURST = (_TAILS + k * TAIL_SLOTS for k in range(_N_SIGNALS))
-_N_FEATURE = _TAILS + _N_SIGNALS * TAIL_SLOTS
-_TAIL_FLOOR = 0.02
+# Global slots. ``_ALERT`` is 0 while no alert is raised, else 1 + quiet observations since;
+# ``_T0`` is NaN until the first timestamp; ``_SEA_N`` counts observations since the
+# time-of-day profile became usable (0: not yet).
+_N, _ALERT, _PEAK, _T0, _LAST_TS, _SEA_N = range(6)
+_N_GLOBAL = 6
+# Per-feature slots: count, baseline and predictors, range, record rate, one tail per signal.
+_COUNT, _MEAN, _VAR, _FAST, _ERR, _MED, _SEA_LVL, _SEA_ERR, _LO, _HI, _REF, _RATE = range(12)
+_LEVEL, _SHIFT, _SEASON = (12 + k * TAIL_SLOTS for k in range(3))
+_N_FEATURE = 12 + 3 * TAIL_SLOTS
+# The time-of-day profile: per feature, _BINS float32 offsets from its first value (_REF).
+_BINS = 12
+
+_DAY = 86400.0
+_BIN_S = _DAY / _BINS
+_TAIL_FLOOR = 0.05  # smallest quantile spacing, in signal units
+_REC_K = 4.0  # nats per range of excess, times ln n: the Gumbel spacing of records
+_LN10 = math.log(10.0)  # an order of magnitude, in nats
+_E_MAX = 50.0  # evidence cap per observation (p = e^-50 is certainty enough)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,28 +84,27 @@ class AnomalyConfig:
 
     Attributes:
         warmup: observations learned before any score is given (score 0 until then).
-        baseline_tau: memory of the per-feature baseline mean/variance and error scale.
-        fast_tau: memory of the fast level used as the one-step prediction.
-        vol_tau: memory of the short average of the prediction error (volatility burst).
-        tail_tau: memory of the tail calibration (quantile and mean excess).
-        quantile_step: stochastic-approximation step of the 0.9-quantile, in units of the
-            current mean excess.
-        alert_nats: evidence (``-ln p`` after the Bonferroni correction) that raises an alert.
-        clear_nats: evidence below which the observation counts as quiet.
+        baseline_tau: memory of the per-feature baseline mean/variance and error scales.
+        fast_tau: memory of the fast level (the one-step prediction and the level signal).
+        shift_tau: memory of the medium level the fast level is compared with (shift signal).
+        season_days: memory of the time-of-day profile, in days.
+        alert_nats: evidence (``-ln p`` after the Bonferroni correction) raising an alert;
+            also the evidence at which ``score`` is 0.5.
+        clear_nats: evidence below which an observation counts as quiet.
         clear_rows: consecutive quiet observations that clear an alert.
-        refractory_rows: observations after a raise during which the score is damped.
-        refractory_damping: factor applied to the evidence during the refractory period.
-        rel_floor: floor of every scale, relative to the feature's |mean| (flat lines).
+        report_nats: evidence from which an observation sets the peak that damps later ones.
+        refractory_rows: decay time of that peak, in observations.
+        refractory_damping: factor applied to evidence not an order of magnitude above it.
+        rel_floor: floor of every scale, relative to the feature's |mean| + 1 (flat lines).
     """
 
     warmup: int = 30
     baseline_tau: float = 1000.0
-    fast_tau: float = 2.0
-    vol_tau: float = 8.0
-    tail_tau: float = 500.0
-    quantile_step: float = 0.02
-    alert_nats: float = 9.0
-    clear_nats: float = 4.0
+    fast_tau: float = 4.0
+    shift_tau: float = 128.0
+    season_days: float = 3.0
+    alert_nats: float = 7.0
+    clear_nats: float = 3.0
     clear_rows: int = 12
     report_nats: float = 6.0
     refractory_rows: float = 100.0
@@ -96,7 +118,8 @@ class AnomalyResult:
     Attributes:
         score: anomaly score in [0, 1); 0.5 is the alert level.
         is_anomaly: the detector's online alert state (raised, not yet cleared).
-        contributions: per feature, its share of the evidence (non-negative nats).
+        contributions: per feature, its evidence in nats (``-ln p`` of its most surprising
+            signal); the agent turns the largest into "value vs baseline" evidence.
     """
 
     __slots__ = ("_detector", "contributions", "is_anomaly", "score")
@@ -126,15 +149,23 @@ class AnomalyResult:
 
 
 class AnomalyDetector:
-    """Per-asset streaming anomaly detector over named numeric features (module docstring)."""
+    """Per-asset streaming anomaly detector over named numeric features (module docstring).
 
-    __slots__ = ("_index", "_k", "_peak_decay", "config", "feature_names", "state")
+    >>> d = AnomalyDetector(["temp"])
+    >>> for i in range(500):
+    ...     _ = d.update({"temp": 20.0 + 0.1 * (i % 5)}, 600.0 * i)
+    >>> d.update({"temp": 35.0}, 600.0 * 500).is_anomaly
+    True
+    """
+
+    __slots__ = ("_index", "_k", "_peak_decay", "config", "feature_names", "profile", "state")
 
     def __init__(
         self,
         feature_names: Sequence[str],
         config: AnomalyConfig = AnomalyConfig(),
         state: Sequence[float] | None = None,
+        profile: Sequence[float] | None = None,
     ) -> None:
         self.feature_names = tuple(feature_names)
         if not self.feature_names:
@@ -146,10 +177,20 @@ class AnomalyDetector:
         size = _N_GLOBAL + _N_FEATURE * self._k
         if state is None:
             self.state = [0.0] * size
+            self.state[_T0] = math.nan
+            for i in range(self._k):
+                o = _N_GLOBAL + _N_FEATURE * i
+                tail_start(self.state, o + _LEVEL, 1.0)
+                tail_start(self.state, o + _SHIFT, 1.0)
+                tail_start(self.state, o + _SEASON, 1.0)
         else:
             if len(state) != size:
                 raise ValueError(f"state has {len(state)} values, expected {size}")
             self.state = [float(v) for v in state]
+        # float32 storage: every write is rounded, so a packed copy restores exactly.
+        self.profile = array("f", [0.0] * (_BINS * self._k) if profile is None else profile)
+        if len(self.profile) != _BINS * self._k:
+            raise ValueError(f"profile has {len(self.profile)} values, expected {_BINS * self._k}")
 
     # ------------------------------------------------------------------ state
 
@@ -169,8 +210,11 @@ class AnomalyDetector:
         return self.state[o + _MEAN], math.sqrt(max(self.state[o + _VAR], 0.0))
 
     def to_bytes(self) -> bytes:
-        """Pack the whole state as little-endian float64 (no pickle)."""
-        return np.asarray(self.state, dtype="<f8").tobytes()
+        """Pack the state: little-endian float64 scalars, then the float32 profile (no pickle)."""
+        return (
+            np.asarray(self.state, dtype="<f8").tobytes()
+            + np.asarray(self.profile, dtype="<f4").tobytes()
+        )
 
     @classmethod
     def from_bytes(
@@ -180,127 +224,202 @@ class AnomalyDetector:
         config: AnomalyConfig = AnomalyConfig(),
     ) -> AnomalyDetector:
         """Restore a detector packed by :meth:`to_bytes`; it scores exactly as the original."""
-        values = np.frombuffer(data, dtype="<f8").tolist()
-        return cls(feature_names, config, values)
+        k = len(feature_names)
+        split = 8 * (_N_GLOBAL + _N_FEATURE * k)
+        if len(data) != split + 4 * _BINS * k:
+            raise ValueError(f"{len(data)} bytes do not hold the state of {k} features")
+        state = np.frombuffer(data[:split], dtype="<f8").tolist()
+        profile = np.frombuffer(data[split:], dtype="<f4").tolist()
+        return cls(feature_names, config, state, profile)
 
     # ---------------------------------------------------------------- scoring
 
-    def update(self, x: Mapping[str, float], ts: float = 0.0) -> AnomalyResult:
-        """Score observation ``x`` using only the past, then learn from it.
+    def update(self, x: Mapping[str, float], ts: float | None = None) -> AnomalyResult:
+        """Score observation ``x`` at event time ``ts`` (seconds) using only the past, then learn.
 
-        Missing or non-finite features are skipped (neither scored nor learned). ``ts`` is
-        accepted for the agent's contract; the time scales count observations.
+        Missing or non-finite features are skipped (neither scored nor learned). Without
+        ``ts`` the time-of-day profile does not learn.
         """
-        evidence = self._evidence(x, learn=True)
-        return self._decide(evidence)
+        evidence, tests = self._evidence(x, ts, learn=True)
+        return self._decide(evidence, tests)
 
     def score_one(self, x: Mapping[str, float]) -> float:
-        """River-style: the score ``x`` would get now, without learning or alerting."""
-        evidence = self._evidence(x, learn=False)
-        if not evidence:
-            return 0.0
-        e = max(evidence.values()) - math.log(_N_SIGNALS * self._k)
-        e = max(e, 0.0)
+        """River-style: the score ``x`` would get now (at the last event time), learning nothing."""
+        last = self.state[_LAST_TS]
+        evidence, tests = self._evidence(x, None if math.isnan(self.state[_T0]) else last, False)
+        e = self._combine(evidence, tests)
         return e / (e + self.config.alert_nats)
 
     def learn_one(self, x: Mapping[str, float]) -> None:
         """River-style: learn ``x`` (and advance the alert state) without returning a score."""
         self.update(x)
 
-    def _decide(self, evidence: dict[str, float]) -> AnomalyResult:
-        """Turn per-feature evidence into the score and the online alert decision."""
+    def _combine(self, evidence: dict[str, float], tests: int) -> float:
+        """Bonferroni-corrected evidence of the most surprising feature (0 if none)."""
+        if not evidence or self.state[_N] <= self.config.warmup:
+            return 0.0
+        e = min(max(evidence.values()), _E_MAX) - math.log(tests)
+        return e if e > 0.0 else 0.0
+
+    def _decide(self, evidence: dict[str, float], tests: int) -> AnomalyResult:
+        """Turn per-feature evidence into the reported score and the online alert decision."""
         cfg = self.config
         s = self.state
-        if evidence:
-            e = max(evidence.values()) - math.log(_N_SIGNALS * self._k)
-            e = max(e, 0.0)
-        else:
-            e = 0.0
-        if s[_N] <= cfg.warmup:
-            e = 0.0
-        # Report what is new: evidence not above a recent, decaying peak is damped, so one
-        # episode gives one high score (its onset) rather than a run of them.
+        e = self._combine(evidence, tests)
+        # Report what is new: evidence not an order of magnitude (ln 10 nats) above a recent,
+        # decaying peak is damped, so one episode gives one high score (its onset).
         peak = s[_PEAK]
-        reported = e if e > peak else e * cfg.refractory_damping
+        reported = e if e > peak + _LN10 else e * cfg.refractory_damping
         peak *= self._peak_decay
         if e >= cfg.report_nats and e > peak:
             peak = e
         s[_PEAK] = peak
-        if s[_ALERT] > 0.0:
-            s[_SINCE_RAISE] += 1.0
-            s[_QUIET] = s[_QUIET] + 1.0 if e < cfg.clear_nats else 0.0
-            if s[_QUIET] >= cfg.clear_rows:
-                s[_ALERT] = 0.0
+        alert = s[_ALERT]
+        if alert > 0.0:
+            alert = alert + 1.0 if e < cfg.clear_nats else 1.0
+            if alert > cfg.clear_rows:
+                alert = 0.0
         elif e >= cfg.alert_nats:
-            s[_ALERT] = 1.0
-            s[_SINCE_RAISE] = 0.0
-            s[_QUIET] = 0.0
+            alert = 1.0
+        s[_ALERT] = alert
         score = reported / (reported + cfg.alert_nats)
-        return AnomalyResult(score, s[_ALERT] > 0.0, evidence, self)
+        return AnomalyResult(score, alert > 0.0, evidence, self)
 
-    def _evidence(self, x: Mapping[str, float], learn: bool) -> dict[str, float]:
-        """Per-feature evidence in nats (max over signals of ``-ln p``); learns if asked."""
+    def _clock(self, ts: float | None, learn: bool) -> tuple[float, float, float]:
+        """Advance event time; return (days seen, position in the day in bins, elapsed s).
+
+        The elapsed time is clipped to one bin, so a gap in the data cannot wipe the profile.
+        """
+        s = self.state
+        if ts is None or not math.isfinite(ts):
+            return 0.0, -1.0, 0.0
+        pos = (ts % _DAY) / _BIN_S
+        if math.isnan(s[_T0]):
+            if learn:
+                s[_T0] = ts
+                s[_LAST_TS] = ts
+            return 0.0, pos, 0.0
+        dt = ts - s[_LAST_TS]
+        dt = 0.0 if dt < 0.0 else min(dt, _BIN_S)
+        if learn and ts > s[_LAST_TS]:
+            s[_LAST_TS] = ts
+        days = (s[_LAST_TS] - s[_T0]) / _DAY
+        return days, pos, dt
+
+    def _evidence(
+        self, x: Mapping[str, float], ts: float | None, learn: bool
+    ) -> tuple[dict[str, float], int]:
+        """Per-feature evidence in nats (max over signals of ``-ln p``) and the test count."""
         cfg = self.config
         s = self.state
         n = s[_N] + 1.0
         if learn:
             s[_N] = n
-        a_base = max(1.0 / n, 1.0 / cfg.baseline_tau)
-        a_fast = max(1.0 / n, 1.0 / cfg.fast_tau)
-        half = cfg.warmup // 2
-        a_vol = max(1.0 / (n - half), 1.0 / cfg.vol_tau) if n > half else 1.0
-        a_tail = max(1.0 / n, 1.0 / cfg.tail_tau)
-        step = cfg.quantile_step
-        warm = n > cfg.warmup
+        days, pos, dt = self._clock(ts, learn)
+        # The profile learns with a memory of ``season_days`` (shorter while fewer days have
+        # been seen); it is compared with the level smoothed over one bin, its resolution.
+        a_sea = min(dt / (_BIN_S * min(max(days, 0.5), cfg.season_days)), 0.5)
+        a_sea_lvl = dt / (dt + _BIN_S)
+        # The time-of-day profile is usable after a full day; from then its error scale
+        # learns, and it is scored after a further warm-up.
+        sea_n = s[_SEA_N]
+        if learn and (sea_n > 0.0 or days >= 1.0):
+            sea_n += 1.0
+            s[_SEA_N] = sea_n
+        sea_live = sea_n > cfg.warmup
+        i0 = int(pos) if pos >= 0.0 else -1
+        w1 = pos - i0
+        i1 = (i0 + 1) % _BINS
         out: dict[str, float] = {}
         o = _N_GLOBAL
+        prof = self.profile
+        pb = 0
         for name in self.feature_names:
             v = x.get(name)
             if v is None or not math.isfinite(v):
                 o += _N_FEATURE
+                pb += _BINS
                 continue
-            if n == 1.0:
+            # Rates from this feature's own count: exact averages until the time constant.
+            nf = s[o + _COUNT] + 1.0
+            if learn:
+                s[o + _COUNT] = nf
+            if nf == 1.0:
                 if learn:
-                    s[o + _LAST] = v
-                    s[o + _MEAN] = v
-                    s[o + _FAST] = v
+                    s[o + _MEAN] = s[o + _FAST] = s[o + _MED] = s[o + _SEA_LVL] = v
+                    s[o + _LO] = s[o + _HI] = s[o + _REF] = v
                 out[name] = 0.0
                 o += _N_FEATURE
+                pb += _BINS
                 continue
+            a_base = max(1.0 / nf, 1.0 / cfg.baseline_tau)
+            a_fast = max(1.0 / nf, 1.0 / cfg.fast_tau)
+            a_med = max(1.0 / nf, 1.0 / cfg.shift_tau)
+            warm = nf > cfg.warmup
             mean = s[o + _MEAN]
             var = s[o + _VAR]
+            fast = s[o + _FAST]
+            lo = s[o + _LO]
+            hi = s[o + _HI]
             floor = cfg.rel_floor * (abs(mean) + 1.0)
-            std = math.sqrt(var) + floor
-            err_scale = s[o + _ERR] + floor
-            resid = abs(v - s[o + _FAST])
-            z_jump = resid / err_scale
-            vol = s[o + _VOL] + a_vol * (z_jump - s[o + _VOL]) if n > half else z_jump
-            fast = s[o + _FAST] + a_fast * (v - s[o + _FAST])
-            z_lvl = abs(fast - mean) / std
-            e_best = 0.0
+            resid = abs(v - fast)
+            fast += a_fast * (v - fast)
+            med = s[o + _MED]
+            z_shift = abs(fast - med) / (s[o + _ERR] + floor)
+            med += a_med * (v - med)
+            z_level = abs(fast - mean) / (math.sqrt(var) + floor)
+            if i0 >= 0:
+                p0 = prof[pb + i0]
+                sea_lvl = s[o + _SEA_LVL] + max(1.0 / nf, a_sea_lvl) * (v - s[o + _SEA_LVL])
+                sea_resid = sea_lvl - s[o + _REF] - (p0 + w1 * (prof[pb + i1] - p0))
+            else:
+                sea_resid = 0.0
+            best = 0.0
             if warm:
-                for z, ti in ((z_jump, _JUMP), (z_lvl, _LVL), (vol, _BURST)):
+                for z, ti in ((z_level, _LEVEL), (z_shift, _SHIFT)):
                     e = tail_surprise(s, o + ti, z, _TAIL_FLOOR)
-                    if e > e_best:
-                        e_best = e
+                    if e > best:
+                        best = e
                     if learn:
-                        tail_learn(s, o + ti, z, a_tail, step, _TAIL_FLOOR)
-            elif learn and n > half:
-                # Second half of the warm-up (the scales are set by then): the tail slots hold
-                # the plain mean of each signal, and become its threshold and scale at the end.
-                k = n - half
-                for z, ti in ((z_jump, _JUMP), (z_lvl, _LVL), (vol, _BURST)):
-                    s[o + ti] += (z - s[o + ti]) / k
-                    if n == cfg.warmup:
-                        tail_start(s, o + ti, s[o + ti], _TAIL_FLOOR)
-            out[name] = e_best
+                        tail_learn(s, o + ti, z)
+                excess = v - hi if v > hi else lo - v
+                rate = s[o + _RATE]
+                if excess > 0.0:
+                    # P(record) is 2/n for exchangeable data, more if records have been common.
+                    base = math.log(0.5 * nf) if rate < 2.0 / nf else -math.log(rate)
+                    e = base + _REC_K * math.log(nf) * excess / (hi - lo + floor)
+                    if e > best:
+                        best = e
+                if learn:
+                    s[o + _RATE] = rate + a_base * ((1.0 if excess > 0.0 else 0.0) - rate)
+            if sea_n > 0.0:
+                z_sea = abs(sea_resid) / (s[o + _SEA_ERR] + floor)
+                if sea_live and warm:
+                    e = tail_surprise(s, o + _SEASON, z_sea, _TAIL_FLOOR)
+                    if e > best:
+                        best = e
+                    if learn:
+                        tail_learn(s, o + _SEASON, z_sea)
+                if learn:
+                    a_sea_err = max(1.0 / min(sea_n, nf), 1.0 / cfg.baseline_tau)
+                    s[o + _SEA_ERR] += a_sea_err * (abs(sea_resid) - s[o + _SEA_ERR])
+            out[name] = best
             if learn:
                 d = v - mean
                 s[o + _MEAN] = mean + a_base * d
                 s[o + _VAR] = (1.0 - a_base) * (var + a_base * d * d)
                 s[o + _ERR] += a_base * (resid - s[o + _ERR])
                 s[o + _FAST] = fast
-                s[o + _VOL] = vol
-                s[o + _LAST] = v
+                s[o + _MED] = med
+                if i0 >= 0:
+                    s[o + _SEA_LVL] = sea_lvl
+                if v > hi:
+                    s[o + _HI] = v
+                elif v < lo:
+                    s[o + _LO] = v
+                if a_sea > 0.0:
+                    prof[pb + i0] += a_sea * (1.0 - w1) * sea_resid
+                    prof[pb + i1] += a_sea * w1 * sea_resid
             o += _N_FEATURE
-        return out
+            pb += _BINS
+        return out, (4 if sea_live else 3) * self._k

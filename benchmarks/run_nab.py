@@ -27,6 +27,7 @@ from benchmarks.nab import (
     data_root,
     load_corpus,
     score_corpus,
+    score_rows,
 )
 
 __all__ = ["NabRun", "main", "render", "run"]
@@ -55,8 +56,6 @@ def _per_file(
     files: Sequence[NabFile], outputs: Sequence[list[float]], threshold: float
 ) -> dict[str, tuple[int, int, int]]:
     """Windows, detected windows and false-positive rows of each file at ``threshold``."""
-    from benchmarks.nab import score_rows
-
     table = {}
     profile = PROFILES["standard"]
     for f, scores in zip(files, outputs, strict=True):

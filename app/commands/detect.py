@@ -147,10 +147,9 @@ def _run(
 def _handle(args: argparse.Namespace) -> int:
     """Run ``aiot detect`` from parsed arguments; report throughput on stderr."""
     exclude = tuple(c.strip() for c in args.exclude.split(",") if c.strip())
+    sep = "\t" if args.sep in ("\\t", "tab") else args.sep
     try:
-        stats = detect_csv(
-            Path(args.input), Path(args.output), args.sep, args.timestamp_col, exclude
-        )
+        stats = detect_csv(Path(args.input), Path(args.output), sep, args.timestamp_col, exclude)
     except (OSError, ValueError) as exc:
         print(f"aiot detect: {exc}", file=sys.stderr)
         return 2
@@ -176,7 +175,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("input", help="input CSV file")
     parser.add_argument("-o", "--output", required=True, help="output CSV file")
-    parser.add_argument("--sep", default=",", help="field separator (default ',')")
+    parser.add_argument(
+        "--sep", default=",", help="field separator (default ','; '\\t' or 'tab' for a tab)"
+    )
     parser.add_argument(
         "--timestamp-col", default="timestamp", help="timestamp column (default 'timestamp')"
     )

@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from app.settings import Settings
 from app.topics import ensure_topics
-from simulator.runner import run_simulation
 from app.worker_process import WorkerProcess
+from simulator.runner import run_simulation
 
 pytestmark = pytest.mark.e2e
 

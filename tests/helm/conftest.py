@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from app.worker_process import WorkerProcess
 from embedded.broker import EmbeddedBroker
 from tests.helm.support import Manifest, deep_merge, load_values, render
-from app.worker_process import WorkerProcess
 
 WORKER_START_TIMEOUT_S = 60.0
 # Answers that may precede a serving /metrics while the web server starts.
