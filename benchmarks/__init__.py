@@ -1,0 +1,1 @@
+"""Benchmarks of aiot's models on public labelled data kept in ../shared/benchmarks."""
