@@ -107,7 +107,7 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     ctx.watchdog.register(AGENT_NAME)
     flush_due: set[int] = set()
 
-    async def send(emits: list[Emit], kafka_ts: float | None) -> None:
+    async def send(emits: list[Emit], source_topic: str, kafka_ts: float | None) -> None:
         for emit in emits:
             await outputs[emit.topic].send(key=emit.key, value=emit.value)
             metrics.events_out.labels(topic_names[emit.topic]).inc()
@@ -119,7 +119,7 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
                 alert_type, severity, transition = emit.labels
                 metrics.alerts.labels("maintenance", alert_type, severity, transition).inc()
         if emits and kafka_ts is not None:
-            metrics.latency.labels(telemetry_topic).observe(max(time.time() - kafka_ts, 0.0))
+            metrics.latency.labels(source_topic).observe(max(time.time() - kafka_ts, 0.0))
 
     @app.agent(inputs, name=AGENT_NAME)
     async def maintenance_agent(stream: faust.StreamT) -> None:
@@ -140,8 +140,9 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
                 )
                 metrics.agent_errors.labels(AGENT_NAME).inc()
                 emits = [engine.dead_letter_for_error(raw, meta, exc)]
-            kafka_ts = message.timestamp if message.timestamp else None
-            await send(emits, kafka_ts)
+            # Faust gives the Kafka record timestamp in seconds: when the record entered the
+            # platform, the reference for processing latency (simulated event times are not).
+            await send(emits, message.topic, message.timestamp or None)
             if message.key:
                 state = engine.take_flush(message.key.decode("utf-8", "replace"))
                 if state is not None:
