@@ -43,6 +43,23 @@ def _dead_letter(r: dict[str, Any]) -> str:
     )
 
 
+def _telemetry(r: dict[str, Any]) -> str:
+    return (
+        f"{_when(r.get('ts'))}  {r.get('asset_id')} ({r.get('asset_class')}): "
+        f"vib {r.get('vibration_rms')} mm/s, kurt {r.get('kurtosis')}, "
+        f"crest {r.get('crest_factor')}, f {r.get('dominant_freq_hz')} Hz, "
+        f"bearing {r.get('bearing_temp_c')} C (ambient {r.get('ambient_temp_c')}), "
+        f"load {r.get('load_pct')} %, {r.get('speed_rpm')} rpm"
+    )
+
+
+def _event(r: dict[str, Any]) -> str:
+    return (
+        f"{_when(r.get('ts'))}  {str(r.get('kind', '')).upper()} {r.get('asset_id')}"
+        f" {orjson.dumps(r.get('detail') or r.get('note') or '').decode()}"
+    )
+
+
 def render_record(value: bytes) -> str:
     """Render one record's bytes as a line; unknown shapes print as compact JSON."""
     try:
@@ -57,4 +74,8 @@ def render_record(value: bytes) -> str:
         return _prediction(record)
     if "original_b64" in record:
         return _dead_letter(record)
+    if "vibration_rms" in record:
+        return _telemetry(record)
+    if "kind" in record and "asset_id" in record:
+        return _event(record)
     return orjson.dumps(record).decode()

@@ -54,3 +54,29 @@ def test_dead_letter_line_shows_reason_and_detail():
 
 def test_non_json_is_shown_not_raised():
     assert render_record(b"\xff\x00") == repr(b"\xff\x00")
+
+
+def test_telemetry_line_names_the_asset_and_its_readings():
+    line = render_record(
+        orjson.dumps(
+            {
+                "asset_id": "m1",
+                "asset_class": "c",
+                "ts": 0,
+                "vibration_rms": 1.5,
+                "kurtosis": 3,
+                "crest_factor": 3.1,
+                "dominant_freq_hz": 24.6,
+                "bearing_temp_c": 40,
+                "ambient_temp_c": 20,
+                "load_pct": 70,
+                "speed_rpm": 1470,
+            }
+        )
+    )
+    assert line.startswith("1970-01-01 00:00  m1 (c): vib 1.5 mm/s, kurt 3")
+
+
+def test_maintenance_and_ground_truth_events_show_their_kind():
+    line = render_record(orjson.dumps({"asset_id": "m1", "kind": "failure", "ts": 0}))
+    assert line.startswith("1970-01-01 00:00  FAILURE m1")
