@@ -234,3 +234,34 @@ def test_killed_worker_resumes_with_asset_state_without_cold_start(
     out = asyncio.run(consume_all(kafka_bootstrap, [settings.topic_predictions]))
     after = [p for p in out[settings.topic_predictions] if p["ts"] >= start + 101 * step]
     assert {p["asset_id"] for p in after} == set(assets), worker.log_tail()
+
+
+def test_two_workers_share_the_partitions_and_process_every_asset(
+    kafka_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings, env = isolated(kafka_url)
+    asyncio.run(ensure_topics(kafka_bootstrap, settings))
+    assets = [f"motor-w{i}" for i in range(12)]
+    start = time.time() - 10 * 86400
+    messages = [(a.encode(), _reading(a, start + i * 600.0, i)) for i in range(60) for a in assets]
+    with (
+        WorkerProcess(kafka_url, tmp_path / "w1", **env) as first,
+        WorkerProcess(kafka_url, tmp_path / "w2", **env) as second,
+    ):
+        first.wait_ready()
+        second.wait_ready()
+        asyncio.run(_produce(kafka_bootstrap, settings.topic_telemetry, messages))
+        wait_drained(first)
+        wait_drained(second)
+        consumed = [
+            sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in w.get("/metrics")[1].splitlines()
+                if line.startswith("aiot_events_in_total{")
+            )
+            for w in (first, second)
+        ]
+    out = asyncio.run(consume_all(kafka_bootstrap, [settings.topic_predictions]))
+    assert {p["asset_id"] for p in out[settings.topic_predictions]} == set(assets)
+    assert sum(consumed) == len(messages)
+    assert all(n > 0 for n in consumed), consumed
