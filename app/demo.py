@@ -26,7 +26,7 @@ from app.faust_app import broker_bootstrap
 from app.render import render_record
 from app.settings import Settings
 from app.topics import ensure_topics
-from app.worker_process import WorkerProcess
+from app.worker_process import WorkerProcess, metric_sum
 from embedded.broker import EmbeddedBroker
 from maintenance.scoring import score_maintenance
 
@@ -92,14 +92,6 @@ class RunFeed:
             print(render_record(value), flush=True)
 
 
-def _metric_sum(text: str, name: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
 async def _metrics(worker: WorkerProcess) -> str:
     status, text = await asyncio.to_thread(worker.get, "/metrics")
     return text if status == 200 else ""
@@ -115,8 +107,8 @@ async def _drain(worker: WorkerProcess, feed: RunFeed, timeout_s: float = 60.0) 
         text = await _metrics(worker)
         if not text:
             continue
-        events_in = _metric_sum(text, "aiot_events_in_total")
-        lag = _metric_sum(text, "aiot_consumer_lag")
+        events_in = metric_sum(text, "aiot_events_in_total")
+        lag = metric_sum(text, "aiot_consumer_lag")
         quiet = time.monotonic() - feed.last_record_at > 2.0
         stable = stable + 1 if (events_in == last_in and lag == 0 and quiet) else 0
         last_in = events_in
@@ -179,12 +171,12 @@ async def _summaries(feed: RunFeed, worker: WorkerProcess, sim_task: asyncio.Tas
         text = await _metrics(worker)
         raised = sum(1 for a in feed.alerts if a.get("state") == "raised")
         failures = sum(1 for g in feed.ground_truth if g.get("kind") == "failure")
-        events = _metric_sum(text, "aiot_events_in_total")
+        events = metric_sum(text, "aiot_events_in_total")
         print(
             f"[{time.monotonic() - started:5.0f} s] events {events:.0f}"
             f"  predictions {feed.counts['predictions']}  alerts raised {raised}"
             f"  failures {failures}  dead letters {feed.counts['dead_letters']}"
-            f"  lag {_metric_sum(text, 'aiot_consumer_lag'):.0f}",
+            f"  lag {metric_sum(text, 'aiot_consumer_lag'):.0f}",
             flush=True,
         )
 
@@ -201,7 +193,7 @@ def _summary(
         run_end_ts=float(report.end_ts),
         motors=settings.sim_motors,
     )
-    events = _metric_sum(metrics, "aiot_events_in_total")
+    events = metric_sum(metrics, "aiot_events_in_total")
     return {
         "duration_s": round(elapsed, 1),
         "events": int(events),

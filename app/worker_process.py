@@ -23,6 +23,15 @@ from embedded.broker import free_port
 REPO = Path(__file__).resolve().parents[1]
 
 
+def metric_sum(text: str, name: str) -> float:
+    """Sum the samples of metric ``name`` (all label sets) in Prometheus exposition ``text``."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith((name + "{", name + " ")):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 class WorkerProcess:
     """An ``aiot worker`` child process; use as a context manager."""
 
@@ -72,6 +81,11 @@ class WorkerProcess:
             return int(exc.code), exc.read().decode(errors="replace")
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return 0, ""
+
+    def metric(self, name: str) -> float | None:
+        """Sum of every sample of metric ``name`` on /metrics; None when unreachable."""
+        status, text = self.get("/metrics")
+        return metric_sum(text, name) if status == 200 else None
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         """Wait for /readyz to answer 200, or raise with the log."""
