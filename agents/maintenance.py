@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 AGENT_NAME = "maintenance"
 STATE_TABLE = "asset_state"
 FLUSH_INTERVAL_S = 5.0
+MODEL_PUBLISH_EVERY = 12  # flush intervals between routine model publications (1 min)
 
 
 def _raw_topic(app: faust.App, *names: str, partitions: int | None = None) -> Any:
@@ -106,6 +107,7 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     topic_names = {name: t.get_topic_name() for name, t in outputs.items()}
     ctx.watchdog.register(AGENT_NAME)
     flush_due: set[int] = set()
+    ticks = [0]
 
     async def send(emits: list[Emit], source_topic: str, kafka_ts: float | None) -> None:
         for emit in emits:
@@ -208,7 +210,9 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
 
     async def publish() -> None:
         """Publish changed class models and refresh the quality and state gauges."""
-        for key, value in engine.models.take_dirty():
+        ticks[0] += 1
+        routine = ticks[0] % MODEL_PUBLISH_EVERY == 0
+        for key, value in engine.models.take_dirty(routine=routine):
             await models_topic.send(key=key, value=value)
         metrics.assets_tracked.set(engine.assets)
         metrics.active_alerts.labels("maintenance", "bearing_failure_risk").set(

@@ -32,6 +32,7 @@ class ClassModels:
         self._models: dict[str, FailureHorizonModel] = {}
         self._versions: dict[str, int] = {}
         self._dirty: set[str] = set()
+        self._urgent: set[str] = set()
 
     def get(self, asset_class: str) -> FailureHorizonModel:
         """The model of ``asset_class``, created fresh on first use."""
@@ -41,10 +42,16 @@ class ClassModels:
             self._versions[asset_class] = 0
         return model
 
-    def mark_learned(self, asset_class: str) -> None:
-        """Note that the class model learned something and should be republished."""
+    def mark_learned(self, asset_class: str, urgent: bool = False) -> None:
+        """Note that the class model learned something and should be republished.
+
+        ``urgent`` (a failure was learned: rare and valuable) asks for publication at the next
+        opportunity; routine censored labels wait for the periodic publication.
+        """
         self._versions[asset_class] = self._versions.get(asset_class, 0) + 1
         self._dirty.add(asset_class)
+        if urgent:
+            self._urgent.add(asset_class)
 
     def version(self, asset_class: str) -> int:
         """Number of learning updates applied to the class model so far."""
@@ -54,10 +61,13 @@ class ClassModels:
         """Classes with a model on this worker."""
         return sorted(self._models)
 
-    def take_dirty(self) -> Iterator[tuple[bytes, bytes]]:
-        """Yield ``(key, value)`` records of models changed since the last call."""
-        dirty, self._dirty = self._dirty, set()
-        for asset_class in sorted(dirty):
+    def take_dirty(self, routine: bool = True) -> Iterator[tuple[bytes, bytes]]:
+        """Yield ``(key, value)`` records of changed models: all of them, or with
+        ``routine=False`` only those with an urgent change."""
+        chosen = set(self._dirty) if routine else self._dirty & self._urgent
+        self._dirty -= chosen
+        self._urgent -= chosen
+        for asset_class in sorted(chosen):
             model = self._models[asset_class]
             header = _HEADER.pack(_FORMAT, self._versions[asset_class])
             yield asset_class.encode(), header + model.to_bytes()

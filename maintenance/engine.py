@@ -275,7 +275,15 @@ class MaintenanceEngine:
         return out
 
     def _judge_open_alert(self, state: AssetState, ts: float) -> None:
-        if not math.isnan(state.open_alert_ts) and ts - state.open_alert_ts > self.config.horizon_s:
+        """An alert episode that is over and saw no failure within the horizon was false.
+
+        Judged like the run summary (:mod:`maintenance.scoring`): a standing warning stays open
+        while it is active, however long before the failure it was raised.
+        """
+        open_ts = state.open_alert_ts
+        if math.isnan(open_ts) or state.alert.active:
+            return
+        if ts - max(open_ts, state.alert.cleared_at or open_ts) > self.config.horizon_s:
             self.quality.record_false_alert()
             state.open_alert_ts = math.nan
 
@@ -366,9 +374,13 @@ class MaintenanceEngine:
         state = entry.state
         model = self.models.get(state.asset_class)
         model.learn_failure(state.snapshots.on_failure(event.ts))
-        self.models.mark_learned(state.asset_class)
+        self.models.mark_learned(state.asset_class, urgent=True)
         open_ts = state.open_alert_ts
-        if not math.isnan(open_ts) and 0.0 <= event.ts - open_ts <= self.config.horizon_s:
+        cleared = state.alert.cleared_at
+        standing = state.alert.active or (
+            cleared is not None and event.ts - cleared <= self.config.horizon_s
+        )
+        if not math.isnan(open_ts) and open_ts <= event.ts and standing:
             self.quality.record_hit(event.ts - open_ts)
         else:
             self.quality.record_miss()

@@ -53,3 +53,13 @@ def test_an_older_record_does_not_replace_a_newer_model():
 def test_garbage_record_is_rejected():
     with pytest.raises(ModelRecordError):
         ClassModels(CFG.new_failure_model).load(b"b", b"\x09")
+
+
+def test_routine_changes_wait_for_the_periodic_publication_but_failures_do_not():
+    models = ClassModels(CFG.new_failure_model)
+    models.get("a")
+    models.mark_learned("a")
+    models.get("b")
+    models.mark_learned("b", urgent=True)
+    assert [k for k, _ in models.take_dirty(routine=False)] == [b"b"]
+    assert [k for k, _ in models.take_dirty(routine=True)] == [b"a"]
