@@ -15,11 +15,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import faust
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from app.faust_app import broker_bootstrap
+from maintenance.commands import DerateGate
 from maintenance.config import MaintenanceConfig
 from maintenance.engine import Emit, EngineLimits, MaintenanceEngine, RecordMeta
+from schemas import Prediction
+from schemas.frame import iter_frame_keyed
 
 if TYPE_CHECKING:
     from app.worker import WorkerContext
@@ -57,7 +61,9 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         "predictions": _raw_topic(app, settings.topic_predictions),
         "alerts": _raw_topic(app, settings.topic_alerts),
         "dead_letters": _raw_topic(app, settings.topic_dead_letters),
+        "commands": _raw_topic(app, settings.topic_commands),
     }
+    derate = DerateGate(settings.derate_probability)
     models_topic = app.topic(
         settings.topic_models,
         key_type=bytes,
@@ -109,10 +115,12 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     flush_due: set[int] = set()
     ticks = [0]
 
-    async def send(emits: list[Emit], source_topic: str, kafka_ts: float | None) -> None:
+    async def send(emits: list[Emit]) -> None:
         for emit in emits:
             await outputs[emit.topic].send(key=emit.key, value=emit.value)
             metrics.events_out.labels(topic_names[emit.topic]).inc()
+            if emit.topic == "predictions":
+                await maybe_derate(emit.value)
             if emit.topic == "dead_letters":
                 topic, reason = emit.labels
                 metrics.dead_letters.labels(topic, reason).inc()
@@ -120,8 +128,39 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             elif emit.topic == "alerts":
                 alert_type, severity, transition = emit.labels
                 metrics.alerts.labels("maintenance", alert_type, severity, transition).inc()
-        if emits and kafka_ts is not None:
-            metrics.latency.labels(source_topic).observe(max(time.time() - kafka_ts, 0.0))
+
+    async def maybe_derate(prediction_json: bytes) -> None:
+        """Automated decision: a derate command when the failure probability passes the level.
+
+        The gate issues one command per crossing and re-arms once the probability falls well
+        below the level (after a repair the asset restarts from a fresh baseline).
+        """
+        command = derate.offer(Prediction.from_dict(orjson.loads(prediction_json)), now=time.time())
+        if command is not None:
+            await outputs["commands"].send(key=command.asset_id.encode(), value=command.to_json())
+            metrics.events_out.labels(topic_names["commands"]).inc()
+
+    async def process(
+        topic: str, partition: int, offset: int, key: bytes | None, raw: bytes
+    ) -> None:
+        """Run one reading or maintenance event through the engine and send its outputs."""
+        meta = RecordMeta(topic, partition, offset, key)
+        metrics.events_in.labels(topic).inc()
+        try:
+            if topic == telemetry_topic:
+                emits = engine.handle_telemetry(raw, meta)
+            else:
+                emits = engine.handle_maintenance(raw, meta)
+        except Exception as exc:
+            log.exception("maintenance agent failed on %s[%d]@%d", topic, partition, offset)
+            metrics.agent_errors.labels(AGENT_NAME).inc()
+            emits = [engine.dead_letter_for_error(raw, meta, exc)]
+        await send(emits)
+        if key:
+            state = engine.take_flush(key.decode("utf-8", "replace"))
+            if state is not None:
+                table[key] = state
+                metrics.state_flushes.inc()
 
     @app.agent(inputs, name=AGENT_NAME)
     async def maintenance_agent(stream: faust.StreamT) -> None:
@@ -129,27 +168,13 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         async for event in stream.events():
             message = event.message
             raw = bytes(event.value) if event.value is not None else b""
-            meta = RecordMeta(message.topic, message.partition, message.offset, message.key)
-            metrics.events_in.labels(message.topic).inc()
-            try:
-                if message.topic == telemetry_topic:
-                    emits = engine.handle_telemetry(raw, meta)
-                else:
-                    emits = engine.handle_maintenance(raw, meta)
-            except Exception as exc:
-                log.exception(
-                    "maintenance agent failed on %s[%d]@%d", meta.topic, meta.partition, meta.offset
-                )
-                metrics.agent_errors.labels(AGENT_NAME).inc()
-                emits = [engine.dead_letter_for_error(raw, meta, exc)]
-            # Faust gives the Kafka record timestamp in seconds: when the record entered the
-            # platform, the reference for processing latency (simulated event times are not).
-            await send(emits, message.topic, message.timestamp or None)
-            if message.key:
-                state = engine.take_flush(message.key.decode("utf-8", "replace"))
-                if state is not None:
-                    table[message.key] = state
-                    metrics.state_flushes.inc()
+            # A message is one reading or an edge gateway's frame of many (schemas/frame.py).
+            for key, member in iter_frame_keyed(raw, message.key):
+                await process(message.topic, message.partition, message.offset, key, member)
+                if message.timestamp:
+                    metrics.latency.labels(message.topic).observe(
+                        max(time.time() - message.timestamp, 0.0)
+                    )
             if message.partition in flush_due:
                 flush_due.discard(message.partition)
                 for asset_id, _, state in engine.take_dirty(message.partition):

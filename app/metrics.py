@@ -98,6 +98,68 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+        # edge
+        self.edge_in = Counter(
+            "aiot_edge_in",
+            "MQTT messages received by the edge gateway, by kind.",
+            ["kind"],
+            registry=r,
+        )
+        self.edge_out = Counter(
+            "aiot_edge_out",
+            "Records the edge gateway delivered to Kafka, by topic.",
+            ["topic"],
+            registry=r,
+        )
+        self.edge_frames = Counter(
+            "aiot_edge_frames", "Kafka messages (frames and single records) sent.", registry=r
+        )
+        self.edge_buffered = Gauge(
+            "aiot_edge_buffered_records", "Records in the edge buffer not yet in Kafka.", registry=r
+        )
+        self.edge_buffered_bytes = Gauge(
+            "aiot_edge_buffered_bytes", "Disk bytes of the edge buffer.", registry=r
+        )
+        self.edge_replayed = Counter(
+            "aiot_edge_replayed",
+            "Records delivered from the buffer after a Kafka outage or a gateway restart.",
+            registry=r,
+        )
+        self.edge_dropped = Counter(
+            "aiot_edge_dropped",
+            "Buffered records dropped oldest-first because the disk budget was exceeded.",
+            registry=r,
+        )
+        self.edge_kafka_up = Gauge(
+            "aiot_edge_kafka_connected", "1 while the edge gateway reaches Kafka.", registry=r
+        )
+        self.edge_reactions = Counter(
+            "aiot_edge_local_reactions",
+            "Commands the edge issued locally without the cloud, by action.",
+            ["action"],
+            registry=r,
+        )
+        self.edge_reaction_latency = Histogram(
+            "aiot_edge_reaction_latency_seconds",
+            "Seconds from an MQTT message's arrival at the edge to its local command published.",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+            registry=r,
+        )
+        self.edge_commands = Counter(
+            "aiot_edge_commands_relayed",
+            "Cloud commands the edge published to devices, by action.",
+            ["action"],
+            registry=r,
+        )
+        self.edge_acks = Counter(
+            "aiot_edge_acks",
+            "Device acknowledgements relayed to Kafka, by status.",
+            ["status"],
+            registry=r,
+        )
+        self.edge_params = Counter(
+            "aiot_edge_params_applied", "Cloud edge-parameter records applied live.", registry=r
+        )
 
     def render(self) -> bytes:
         """Return the exposition text of every metric."""

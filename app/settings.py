@@ -119,6 +119,58 @@ class Settings:
         40.0, "Mean simulated days between bearing failures of one motor."
     )
 
+    # edge
+    topic_commands: str = _setting(
+        "aiot.commands.v1", "Commands to devices (stop, derate, alarm), relayed by edge gateways."
+    )
+    topic_command_acks: str = _setting(
+        "aiot.commands.acks.v1", "Devices' acknowledgements of commands, from edge gateways."
+    )
+    topic_edge_params: str = _setting(
+        "aiot.edge.params.v1", "Compacted per-asset-class parameters of the edge's local models."
+    )
+    edge_topic_wearables: str = _setting(
+        "aiot.safety.wearable.v1", "Wearable readings forwarded by the edge (pseudonymised)."
+    )
+    derate_probability: float = _setting(
+        0.8, "Maintenance derates a motor whose failure probability reaches this level."
+    )
+    edge_site: str = _setting("site-1", "Site id of this edge gateway (MQTT topic prefix).")
+    edge_mqtt_url: str = _setting(
+        "", "MQTT broker of the edge gateway, e.g. mqtt://host:1883. Empty: embedded amqtt."
+    )
+    edge_data_dir: str = _setting(
+        "./data/edge", "Edge gateway data: store-and-forward buffer and site secret, per site."
+    )
+    edge_site_secret: str = _setting(
+        "", "Key of worker-id pseudonyms. Empty: a random one kept in the edge data dir."
+    )
+    edge_biometric_fields: str = _setting(
+        "heart_rate_bpm,ecg,ppg,rr_intervals_ms,spo2,skin_temp_c,hrv_ms",
+        "Raw biometric fields of wearable readings dropped at the edge (comma-separated).",
+    )
+    edge_buffer_bytes: int = _setting(
+        256 * 1024 * 1024, "Disk budget of the edge buffer; past it the oldest data is dropped."
+    )
+    edge_spool_fsync: bool = _setting(
+        False, "fsync the edge buffer on every write (power-loss safe, slower)."
+    )
+    edge_frame_max_readings: int = _setting(200, "Readings per Kafka message (frame), at most.")
+    edge_frame_linger_s: float = _setting(
+        0.1, "Seconds the edge waits to fill a frame before sending it anyway."
+    )
+    edge_derate_rms: float = _setting(
+        7.1, "Local default: vibration RMS (mm/s) from which the edge derates a motor."
+    )
+    edge_stop_rms: float = _setting(
+        11.2, "Local default: vibration RMS (mm/s) from which the edge stops a motor."
+    )
+    edge_min_consecutive: int = _setting(
+        2, "Local default: readings in a row above a level before the edge reacts."
+    )
+    edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
+    edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
+
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:
         """Return ``(ENV_VAR, default, meaning)`` for every setting, for docs and ``--help``."""

@@ -25,12 +25,13 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
         NewTopic(settings.topic_alerts, keyed, rf),
         NewTopic(settings.topic_dead_letters, 1, rf),
         NewTopic(settings.topic_ground_truth, 1, rf),
-        NewTopic(
-            settings.topic_models,
-            1,
-            rf,
-            topic_configs={"cleanup.policy": "compact" if settings.compact_topics else "delete"},
-        ),
+        NewTopic(settings.topic_commands, keyed, rf),
+        NewTopic(settings.topic_command_acks, keyed, rf),
+    ]
+    compacted = {"cleanup.policy": "compact" if settings.compact_topics else "delete"}
+    plan += [
+        NewTopic(settings.topic_models, 1, rf, topic_configs=dict(compacted)),
+        NewTopic(settings.topic_edge_params, 1, rf, topic_configs=dict(compacted)),
     ]
     return plan
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from schemas.alert import Alert
 from schemas.base import WireRecord
+from schemas.command import Command, CommandAck, EdgeParams
 from schemas.deadletter import DeadLetter
 from schemas.groundtruth import GroundTruthEvent
 from schemas.maintenance import MaintenanceEvent
@@ -71,6 +72,24 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
                 GroundTruthEvent,
                 "Simulator ground truth, for scoring only.",
                 "topic_ground_truth",
+            ),
+            TopicSpec(
+                "commands",
+                Command,
+                "Commands to devices (stop, derate, alarm), relayed by edge gateways.",
+                "topic_commands",
+            ),
+            TopicSpec(
+                "command_acks",
+                CommandAck,
+                "Devices' acknowledgements of commands, from edge gateways.",
+                "topic_command_acks",
+            ),
+            TopicSpec(
+                "edge_params",
+                EdgeParams,
+                "Per-asset-class parameters of the edge's local models (compacted).",
+                "topic_edge_params",
             ),
         )
     }

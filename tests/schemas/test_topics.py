@@ -8,7 +8,7 @@ from app.settings import Settings
 from schemas.topics import TOPICS, topic_spec
 
 
-def test_registry_lists_the_six_logical_topics():
+def test_registry_lists_the_logical_topics():
     assert list(TOPICS) == [
         "telemetry",
         "maintenance",
@@ -16,6 +16,9 @@ def test_registry_lists_the_six_logical_topics():
         "alerts",
         "dead_letters",
         "ground_truth",
+        "commands",
+        "command_acks",
+        "edge_params",
     ]
 
 
