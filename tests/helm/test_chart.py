@@ -422,9 +422,11 @@ def test_edge_gateway_is_disabled_by_default_and_uses_secret_refs_when_enabled(
     assert container["args"] == ["edge"]
     env = _env(container)
     assert (
-        env["AIOT_MQTT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"]
+        env["AIOT_EDGE_MQTT_URL"]["valueFrom"]["secretKeyRef"]["name"]
         == (ALL_TOGGLES["edge"]["mqtt"]["existingSecret"])
     )
+    assert env["AIOT_EDGE_DATA_DIR"]["value"] == "/var/lib/aiot-edge"
+    assert container["ports"][0]["containerPort"] == 6068
 
 
 @pytest.mark.parametrize("values_file", ["values.yaml", "values-production.yaml"])
