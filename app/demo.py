@@ -116,11 +116,85 @@ async def _drain(worker: WorkerProcess, feed: RunFeed, timeout_s: float = 60.0) 
             return
 
 
+class EdgePath:
+    """The device side of ``make run``: an MQTT broker, the edge gateway, an MQTT publisher.
+
+    The simulator publishes readings over MQTT as devices do; the gateway (``aiot edge`` as a
+    child process) validates them, frames them to Kafka and relays commands back. With
+    ``AIOT_EDGE_MQTT_URL`` empty an embedded ``amqtt`` broker is started.
+    """
+
+    def __init__(self, settings: Settings, workdir: Path) -> None:
+        self.settings = settings
+        self.workdir = workdir
+        self.mqtt: Any = None
+        self.gateway: WorkerProcess | None = None
+        self.sink: Any = None
+
+    async def start(self) -> None:
+        """Start the broker (if embedded) and the gateway, and connect the publisher."""
+        from embedded.mqtt import EmbeddedMqttBroker
+        from simulator.mqtt_sink import MqttTelemetrySink
+
+        url = self.settings.edge_mqtt_url
+        if not url:
+            self.mqtt = await asyncio.to_thread(EmbeddedMqttBroker().start)
+            url = self.mqtt.url
+        self.gateway = WorkerProcess(
+            self.settings.broker_url,
+            self.workdir / "edge",
+            command=("edge", "--mqtt-url", url),
+            port_setting="edge_web_port",
+            tansu_compat=str(self.settings.tansu_compat).lower(),
+            edge_data_dir=str(self.workdir / "edge" / "spool"),
+        ).start()
+        await asyncio.to_thread(self.gateway.wait_log, "subscribed", 60.0)
+        self.sink = await MqttTelemetrySink(url, self.settings.edge_site).start()
+
+    async def drain(self, timeout_s: float = 30.0) -> None:
+        """Wait until the gateway has forwarded what it received (nothing buffered, quiet)."""
+        assert self.gateway is not None
+        deadline = time.monotonic() + timeout_s
+        last = -1.0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(1.0)
+            forwarded = await asyncio.to_thread(self.gateway.metric, "aiot_edge_out_total")
+            buffered = await asyncio.to_thread(self.gateway.metric, "aiot_edge_buffered_records")
+            if forwarded == last and not buffered:
+                return
+            last = forwarded if forwarded is not None else -1.0
+
+    def summary(self) -> dict[str, Any]:
+        """The edge part of the run summary, read from the gateway's metrics."""
+        assert self.gateway is not None
+        names = {
+            "readings_in": "aiot_edge_in_total",
+            "records_out": "aiot_edge_out_total",
+            "frames": "aiot_edge_frames_total",
+            "replayed": "aiot_edge_replayed_total",
+            "dropped": "aiot_edge_dropped_total",
+            "local_reactions": "aiot_edge_local_reactions_total",
+        }
+        return {key: int(self.gateway.metric(name) or 0) for key, name in names.items()}
+
+    async def stop(self) -> None:
+        """Disconnect the publisher, stop the gateway and the embedded broker."""
+        if self.sink is not None:
+            with contextlib.suppress(Exception):
+                await self.sink.stop()
+        if self.gateway is not None:
+            await asyncio.to_thread(self.gateway.stop)
+        if self.mqtt is not None:
+            await asyncio.to_thread(self.mqtt.stop)
+
+
 async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str, Any]:
     from simulator.runner import run_simulation
 
     bootstrap = broker_bootstrap(settings.broker_url)
     await ensure_topics(bootstrap, settings)
+    edge = EdgePath(settings, workdir) if settings.run_via_edge else None
+    edge_summary: dict[str, Any] | None = None
     worker = WorkerProcess(
         settings.broker_url,
         workdir,
@@ -136,10 +210,11 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
     feed_task = asyncio.create_task(feed.run(bootstrap, feed_stop))
     started = time.monotonic()
     try:
-        print(
-            f"aiot: broker {settings.broker_url}, worker log {workdir / 'worker.log'}", flush=True
-        )
+        print(f"aiot: broker {settings.broker_url}, logs in {workdir}", flush=True)
         await asyncio.to_thread(worker.wait_ready, 90.0)
+        if edge is not None:
+            await edge.start()
+            print("aiot: devices publish over MQTT through the edge gateway", flush=True)
         print(f"aiot: worker ready in {time.monotonic() - started:.1f} s; simulating", flush=True)
         sim_task = asyncio.create_task(
             run_simulation(
@@ -148,20 +223,29 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
                 duration_s=duration_s or None,
                 stop=stop,
                 bad_fraction=0.001,
+                telemetry_sink=edge.sink if edge is not None else None,
             )
         )
         summary_task = asyncio.create_task(_summaries(feed, worker, sim_task))
         report = await sim_task
         summary_task.cancel()
         print("aiot: simulation ended; draining the worker", flush=True)
+        if edge is not None:
+            await edge.drain()
+            edge_summary = edge.summary()
         await _drain(worker, feed)
         metrics = await _metrics(worker)
     finally:
         feed_stop.set()
         with contextlib.suppress(Exception):
             await feed_task
+        if edge is not None:
+            await edge.stop()
         await asyncio.to_thread(worker.stop)
-    return _summary(settings, feed, report, metrics, time.monotonic() - started)
+    summary = _summary(settings, feed, report, metrics, time.monotonic() - started)
+    if edge_summary is not None:
+        summary["edge"] = edge_summary
+    return summary
 
 
 async def _summaries(feed: RunFeed, worker: WorkerProcess, sim_task: asyncio.Task[Any]) -> None:

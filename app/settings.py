@@ -111,6 +111,10 @@ class Settings:
         946684800.0, "Reject readings stamped before this Unix time (2000-01-01)."
     )
 
+    run_via_edge: bool = _setting(
+        True,
+        "make run: devices publish over MQTT through the edge gateway (else straight to Kafka).",
+    )
     sim_motors: int = _setting(50, "Simulated motors.")
     sim_speedup: float = _setting(7200.0, "Simulated seconds per real second.")
     sim_interval_s: float = _setting(600.0, "Simulated seconds between a motor's readings.")

@@ -35,20 +35,30 @@ def metric_sum(text: str, name: str) -> float:
 class WorkerProcess:
     """An ``aiot worker`` child process; use as a context manager."""
 
-    def __init__(self, broker_url: str, workdir: Path, **settings: str) -> None:
-        """Prepare a worker on ``broker_url`` keeping its state and log under ``workdir``;
-        ``settings`` are extra ``AIOT_<NAME>`` values (e.g. ``store="rocksdb://"``)."""
+    def __init__(
+        self,
+        broker_url: str,
+        workdir: Path,
+        *,
+        command: tuple[str, ...] = ("worker",),
+        port_setting: str = "web_port",
+        **settings: str,
+    ) -> None:
+        """Prepare ``aiot <command>`` (default: a worker) on ``broker_url`` with its state and log
+        under ``workdir``; its HTTP port goes in ``AIOT_<PORT_SETTING>``, and ``settings`` are
+        extra ``AIOT_<NAME>`` values (e.g. ``store="rocksdb://"``)."""
         self.port = free_port()
         self.workdir = workdir
-        self.log_path = workdir / "worker.log"
+        self.command = command
+        self.log_path = workdir / f"{command[0]}.log"
         self.env = dict(
             os.environ,
             AIOT_BROKER_URL=broker_url,
-            AIOT_WEB_PORT=str(self.port),
             AIOT_WEB_HOST="127.0.0.1",
             AIOT_DATA_DIR=str(workdir / "state"),
             AIOT_LOG_LEVEL="info",
         )
+        self.env[f"AIOT_{port_setting.upper()}"] = str(self.port)
         self.env.update({f"AIOT_{k.upper()}": v for k, v in settings.items()})
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -57,7 +67,7 @@ class WorkerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"],
+            [sys.executable, "-m", "app.cli", *self.command],
             cwd=REPO,
             env=self.env,
             stdout=log,
@@ -98,6 +108,20 @@ class WorkerProcess:
                 return
             time.sleep(0.25)
         raise TimeoutError(f"worker not ready in {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def wait_log(self, text: str, timeout_s: float = 60.0) -> None:
+        """Wait until the process's log contains ``text``, or raise with the log."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.command[0]} exited {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            if text in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.25)
+        raise TimeoutError(f"{text!r} not logged in {timeout_s:.0f} s:\n{self.log_tail()}")
 
     def stop(self, kill: bool = False) -> None:
         """SIGTERM (or SIGKILL with ``kill``) the worker and wait for it to exit."""

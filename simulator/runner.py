@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -90,13 +90,22 @@ async def _pause(stop: asyncio.Event | None, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
+TelemetrySink = Callable[[Sequence[tuple[bytes, bytes]]], Awaitable[None]]
+"""Where telemetry goes instead of Kafka (e.g. MQTT devices feeding the edge gateway)."""
+
+
 class _Sender:
     """Produces one :class:`SimBatch` to the three topics and keeps the counts."""
 
     def __init__(
-        self, producer: AIOKafkaProducer, settings: Settings, injector: BadRecordInjector
+        self,
+        producer: AIOKafkaProducer,
+        settings: Settings,
+        injector: BadRecordInjector,
+        telemetry_sink: TelemetrySink | None = None,
     ) -> None:
         self.producer = producer
+        self.telemetry_sink = telemetry_sink
         self.injector = injector
         self.telemetry = settings.topic_telemetry
         self.maintenance = settings.topic_maintenance
@@ -106,10 +115,15 @@ class _Sender:
 
     async def send(self, batch: SimBatch) -> None:
         """Queue every message of ``batch``, then await their delivery together."""
-        futures = await _produce(
-            self.producer, self.telemetry, self.injector.messages(batch.telemetry_records())
-        )
-        self.sent[self.telemetry] += len(futures)
+        readings = self.injector.messages(batch.telemetry_records())
+        if self.telemetry_sink is not None:
+            messages = list(readings)
+            await self.telemetry_sink(messages)
+            self.sent[self.telemetry] += len(messages)
+            futures: list[asyncio.Future[object]] = []
+        else:
+            futures = await _produce(self.producer, self.telemetry, readings)
+            self.sent[self.telemetry] += len(futures)
         maintenance = await _produce(self.producer, self.maintenance, batch.maintenance_messages())
         self.sent[self.maintenance] += len(maintenance)
         truth = await _produce(self.producer, self.ground_truth, batch.ground_truth_messages())
@@ -128,12 +142,14 @@ async def run_simulation(
     bad_fraction: float = 0.0,
     on_progress: Callable[[SimProgress], None] | None = None,
     start_ts: float | None = None,
+    telemetry_sink: TelemetrySink | None = None,
 ) -> SimReport:
     """Simulate ``settings.sim_motors`` motors into Kafka at ``bootstrap`` until told to stop.
 
     Runs for ``duration_s`` real seconds (None: until ``stop`` is set). ``bad_fraction`` of
     the telemetry is replaced by bad records. ``on_progress`` is called after every step.
-    The topics are created first if missing.
+    The topics are created first if missing. With ``telemetry_sink`` (e.g. an MQTT publisher
+    feeding the edge gateway) the readings go there instead of the telemetry topic.
     """
     clock = time.time
     start = default_start_ts(clock()) if start_ts is None else float(start_ts)
@@ -156,7 +172,7 @@ async def run_simulation(
         **client_options(settings),
     )
     await producer.start()
-    sender = _Sender(producer, settings, injector)
+    sender = _Sender(producer, settings, injector, telemetry_sink)
     real0 = time.monotonic()
     try:
         while True:

@@ -1,0 +1,47 @@
+"""``make run`` end to end: broker, worker, MQTT, edge and simulator, JSON summary last."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from app.worker_process import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def _children(pid: int) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,ppid,pgid,cmd"], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if "tansu" in line or "app.cli" in line]
+
+
+def test_run_prints_the_summary_last_and_leaves_no_process_behind():
+    env = dict(os.environ, AIOT_SIM_SPEEDUP="36000")
+    env.pop("AIOT_BROKER_URL", None)
+    before = set(_children(os.getpid()))
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "run", "--duration", "12"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = orjson.loads(done.stdout.strip().splitlines()[-1])
+    assert set(summary) >= {"duration_s", "events", "dead_letters", "predictions", "alerts"}
+    assert set(summary["maintenance"]) == {
+        "failures",
+        "predicted",
+        "median_lead_hours",
+        "false_alerts",
+        "motor_months",
+    }
+    assert summary["events"] > 1000 and summary["predictions"] > 0
+    assert summary["edge"]["readings_in"] >= summary["events"]
+    assert summary["dead_letters"] > 0
+    assert set(_children(os.getpid())) - before == set()
