@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from app.faust_app import broker_bootstrap
 from maintenance.commands import DerateGate
 from maintenance.config import MaintenanceConfig
+from maintenance.edge_params import EdgeParamsPolicy
 from maintenance.engine import Emit, EngineLimits, MaintenanceEngine, RecordMeta
 from schemas import Prediction
 from schemas.frame import iter_frame_keyed
@@ -62,7 +63,10 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         "alerts": _raw_topic(app, settings.topic_alerts),
         "dead_letters": _raw_topic(app, settings.topic_dead_letters),
         "commands": _raw_topic(app, settings.topic_commands),
+        "edge_params": _raw_topic(app, settings.topic_edge_params),
     }
+    edge_policy = EdgeParamsPolicy()
+    edge_versions: dict[str, int] = {}
     derate = DerateGate(settings.derate_probability)
     models_topic = app.topic(
         settings.topic_models,
@@ -237,6 +241,8 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         """Publish changed class models and refresh the quality and state gauges."""
         ticks[0] += 1
         routine = ticks[0] % MODEL_PUBLISH_EVERY == 0
+        if routine:
+            await publish_edge_params()
         for key, value in engine.models.take_dirty(routine=routine):
             await models_topic.send(key=key, value=value)
         metrics.assets_tracked.set(engine.assets)
@@ -250,6 +256,16 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             metrics.model_recall.labels("maintenance").set(quality.recall)
         for lead_s in quality.drain_lead_times():
             metrics.lead_time.labels("maintenance").observe(lead_s / 3600.0)
+
+    async def publish_edge_params() -> None:
+        """Model sync to the edge: per-class thresholds from the learned baselines."""
+        for asset_class, baselines in engine.class_baselines().items():
+            edge_versions[asset_class] = edge_versions.get(asset_class, 0) + 1
+            params = edge_policy.params(
+                asset_class, baselines, version=edge_versions[asset_class], now=time.time()
+            )
+            if params is not None:
+                await outputs["edge_params"].send(key=asset_class.encode(), value=params.to_json())
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, revoked: set[Any], **kwargs: Any) -> None:

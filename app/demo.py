@@ -174,6 +174,7 @@ class EdgePath:
             "replayed": "aiot_edge_replayed_total",
             "dropped": "aiot_edge_dropped_total",
             "local_reactions": "aiot_edge_local_reactions_total",
+            "params_applied": "aiot_edge_params_applied_total",
         }
         return {key: int(self.gateway.metric(name) or 0) for key, name in names.items()}
 

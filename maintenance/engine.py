@@ -129,6 +129,16 @@ class MaintenanceEngine:
         """Assets held in memory."""
         return len(self._entries)
 
+    def class_baselines(self, channel: int = 0) -> dict[str, list[float]]:
+        """Baseline means of one channel (default vibration RMS) of warmed-up assets, by class."""
+        out: dict[str, list[float]] = {}
+        for entry in self._entries.values():
+            tracker = entry.state.tracker
+            if tracker.warmed_up:
+                mean, _ = tracker.baseline()
+                out.setdefault(entry.state.asset_class, []).append(float(mean[channel]))
+        return out
+
     def state_of(self, asset_id: str) -> AssetState | None:
         """The in-memory state of ``asset_id`` (tests and diagnostics)."""
         entry = self._entries.get(asset_id)

@@ -79,6 +79,14 @@ def test_healthy_asset_gets_predictions_but_no_alerts():
     assert {f["name"] for f in last["top_features"]} <= set(engine.config.channels)
 
 
+def test_class_baselines_list_warmed_up_assets_vibration_level():
+    engine = make_engine()
+    for i in range(100):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    (level,) = engine.class_baselines()["motor-a"]
+    assert 2.5 < level < 3.0
+
+
 def test_bad_records_become_dead_letters_with_reasons():
     engine = make_engine()
     cases = {
