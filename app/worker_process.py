@@ -16,9 +16,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 
 from embedded.broker import free_port
+from embedded.lifecycle import StartStop
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def metric_sum(text: str, name: str) -> float:
     return total
 
 
-class WorkerProcess:
+class WorkerProcess(StartStop):
     """An ``aiot worker`` child process; use as a context manager."""
 
     def __init__(
@@ -136,14 +136,3 @@ class WorkerProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-
-    def __enter__(self) -> WorkerProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

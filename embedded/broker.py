@@ -13,7 +13,8 @@ import signal
 import socket
 import subprocess
 import time
-from types import TracebackType
+
+from embedded.lifecycle import StartStop
 
 __all__ = ["BrokerStartError", "EmbeddedBroker", "free_port", "wait_for_kafka"]
 
@@ -61,7 +62,7 @@ def wait_for_kafka(bootstrap: str, timeout_s: float = 30.0) -> None:
     raise BrokerStartError(f"no Kafka broker answered at {bootstrap} within {timeout_s:.0f} s")
 
 
-class EmbeddedBroker:
+class EmbeddedBroker(StartStop):
     """A Tansu broker child process on a free loopback port.
 
     Use as a context manager or call :meth:`start` / :meth:`stop`. ``bootstrap`` is
@@ -134,14 +135,3 @@ class EmbeddedBroker:
     def running(self) -> bool:
         """True while the child process is alive."""
         return self._proc is not None and self._proc.poll() is None
-
-    def __enter__(self) -> EmbeddedBroker:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

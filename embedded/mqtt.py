@@ -13,10 +13,10 @@ import logging
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import Any
 
 from embedded.broker import free_port
+from embedded.lifecycle import StartStop
 
 __all__ = ["EmbeddedMqttBroker", "MqttBrokerStartError", "mqtt_reachable"]
 
@@ -46,7 +46,7 @@ def _broker_config(port: int) -> dict[str, Any]:
     }
 
 
-class EmbeddedMqttBroker:
+class EmbeddedMqttBroker(StartStop):
     """An ``amqtt`` broker on a free loopback port, in a background thread.
 
     Use as a context manager or call :meth:`start` / :meth:`stop`; :attr:`url` is
@@ -120,14 +120,3 @@ class EmbeddedMqttBroker:
     def running(self) -> bool:
         """True while the broker thread is alive."""
         return self._thread is not None and self._thread.is_alive()
-
-    def __enter__(self) -> EmbeddedMqttBroker:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
