@@ -18,7 +18,7 @@ import faust
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from app.faust_app import broker_bootstrap
+from app.kafka_clients import bootstrap_servers, client_options
 from maintenance.commands import DerateGate
 from maintenance.config import MaintenanceConfig
 from maintenance.edge_params import EdgeParamsPolicy
@@ -189,9 +189,10 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     async def restore_models() -> None:
         """Read the compacted models topic to its end and adopt the newest model per class."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=broker_bootstrap(settings.broker_url),
+            bootstrap_servers=bootstrap_servers(settings.broker_url),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            **client_options(settings),
         )
         await consumer.start()
         try:

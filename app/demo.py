@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer
 
-from app.faust_app import broker_bootstrap
+from app.kafka_clients import bootstrap_servers, client_options
 from app.render import render_record
 from app.settings import Settings
 from app.topics import ensure_topics
@@ -61,6 +61,7 @@ class RunFeed:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             metadata_max_age_ms=2000,
+            **client_options(self.settings),
         )
         await consumer.start()
         try:
@@ -192,7 +193,7 @@ class EdgePath:
 async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str, Any]:
     from simulator.runner import run_simulation
 
-    bootstrap = broker_bootstrap(settings.broker_url)
+    bootstrap = bootstrap_servers(settings.broker_url)
     await ensure_topics(bootstrap, settings)
     edge = EdgePath(settings, workdir) if settings.run_via_edge else None
     edge_summary: dict[str, Any] | None = None

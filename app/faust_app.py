@@ -13,21 +13,7 @@ import faust
 
 from app.settings import Settings
 
-__all__ = ["broker_bootstrap", "create_app"]
-
-
-def broker_bootstrap(url: str) -> str:
-    """Return ``host:port[,host:port]`` for aiokafka from a Faust broker URL."""
-    parts = [p.strip() for p in url.split(";") if p.strip()]
-    hosts: list[str] = []
-    for part in parts:
-        for host in part.split(","):
-            host = host.strip()
-            if "://" in host:
-                host = host.split("://", 1)[1]
-            if host:
-                hosts.append(host)
-    return ",".join(hosts)
+__all__ = ["create_app"]
 
 
 def create_app(settings: Settings) -> faust.App:

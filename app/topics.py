@@ -6,9 +6,12 @@ come first; creating everything in one place avoids races and wrong partition co
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from app.kafka_clients import client_options
 from app.settings import Settings
 
 __all__ = ["ensure_topics", "topic_plan"]
@@ -36,19 +39,30 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
     return plan
 
 
-async def ensure_topics(bootstrap: str, settings: Settings) -> list[str]:
-    """Create the missing topics of :func:`topic_plan`; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def ensure_topics(
+    bootstrap: str, settings: Settings, names: Collection[str] | None = None
+) -> list[str]:
+    """Create the missing topics of :func:`topic_plan` (or only ``names``); return those created.
+
+    A name outside the plan (e.g. a gateway's wearables topic) is created with
+    ``settings.partitions`` partitions and default configs.
+    """
+    plan = {topic.name: topic for topic in topic_plan(settings)}
+    wanted = list(plan) if names is None else list(dict.fromkeys(names))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(settings))
     await admin.start()
     created = []
     try:
         existing = set(await admin.list_topics())
-        for topic in topic_plan(settings):
-            if topic.name in existing:
+        for name in wanted:
+            if name in existing:
                 continue
+            topic = plan.get(name) or NewTopic(
+                name, settings.partitions, settings.replication_factor
+            )
             try:
                 await admin.create_topics([topic])
-                created.append(topic.name)
+                created.append(name)
             except TopicAlreadyExistsError:
                 pass
     finally:

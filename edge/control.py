@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from app.kafka_clients import client_options
 from app.settings import Settings
-from simulator.kafka_io import client_options
 
 __all__ = ["consume_commands", "consume_edge_params"]
 

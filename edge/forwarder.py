@@ -28,12 +28,13 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 
+from app.kafka_clients import client_options
 from app.metrics import Metrics
 from app.settings import Settings
+from app.topics import ensure_topics
 from edge.config import EdgeConfig
 from edge.framing import KafkaMessage, build_messages
 from edge.spool import Spool
-from simulator.kafka_io import client_options, ensure_topics
 
 __all__ = ["Forwarder"]
 

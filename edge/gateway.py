@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.kafka_clients import bootstrap_servers
 from app.metrics import Metrics
 from app.settings import Settings
 from edge.config import EdgeConfig
@@ -33,7 +34,6 @@ from edge.processor import DEAD_LETTER_SOURCE, EdgeProcessor, LocalAction, Outco
 from edge.reactions import parse_edge_params
 from edge.spool import Spool
 from edge.topics import subscriptions
-from simulator.kafka_io import bootstrap_of
 
 __all__ = ["EdgeGateway", "GatewayStats"]
 
@@ -86,7 +86,7 @@ class EdgeGateway:
         self.settings = settings
         self.config = EdgeConfig.from_settings(settings, site)
         self.mqtt_url = mqtt_url
-        self.bootstrap = bootstrap_of(kafka_url)
+        self.bootstrap = bootstrap_servers(kafka_url)
         self.metrics = metrics or Metrics()
         secret = load_site_secret(self.config.site_secret, self.config.data_dir)
         self.processor = EdgeProcessor(self.config, secret)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
+from app.kafka_clients import client_options
 from app.settings import Settings
+from app.topics import ensure_topics
 from simulator.batch import SimBatch
 from simulator.episodes import Episode
 from simulator.faults import BadRecordInjector
-from simulator.kafka_io import client_options, ensure_topics
 from simulator.motors import DAY, MotorFleet
 
 __all__ = ["SimProgress", "SimReport", "default_start_ts", "run_simulation"]

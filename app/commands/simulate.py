@@ -10,8 +10,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+from app.kafka_clients import bootstrap_servers
 from app.settings import Settings, load_settings
-from simulator.kafka_io import bootstrap_of
 from simulator.runner import SimProgress, SimReport, run_simulation
 
 __all__ = ["register"]
@@ -67,7 +67,7 @@ def _handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    report = asyncio.run(_run(bootstrap_of(settings.broker_url), settings, args))
+    report = asyncio.run(_run(bootstrap_servers(settings.broker_url), settings, args))
     _print_summary(report, settings)
     return 0
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from app.faust_app import broker_bootstrap
+from app.kafka_clients import bootstrap_servers, client_options
 from app.render import render_record
 from app.settings import load_settings
 from schemas.topics import TOPICS
@@ -31,6 +31,7 @@ async def tail(
     max_records: int = 0,
     idle_s: float = 0.0,
     raw: bool = False,
+    options: dict[str, Any] | None = None,
 ) -> int:
     """Print records of ``topic``; returns how many were printed."""
     consumer = AIOKafkaConsumer(
@@ -38,6 +39,7 @@ async def tail(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
+        **(options or {}),
     )
     await consumer.start()
     printed = 0
@@ -71,12 +73,13 @@ def _run(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             tail(
-                broker_bootstrap(settings.broker_url),
+                bootstrap_servers(settings.broker_url),
                 topic,
                 from_beginning=not args.new,
                 max_records=args.max,
                 idle_s=args.idle,
                 raw=args.raw,
+                options=client_options(settings),
             )
         )
     return 0
