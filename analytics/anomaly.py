@@ -56,7 +56,7 @@ from analytics.anomaly_tail import TAIL_SLOTS, tail_learn, tail_start, tail_surp
 
 __all__ = ["MODEL_VERSION", "AnomalyConfig", "AnomalyDetector", "AnomalyResult"]
 
-MODEL_VERSION = "anomaly-tails-5"
+MODEL_VERSION = "anomaly-tails-6"
 
 # Global slots. ``_ALERT`` is 0 while no alert is raised, else 1 + quiet observations since;
 # ``_T0`` is NaN until the first timestamp; ``_SEA_N`` counts observations since the
@@ -99,7 +99,7 @@ class AnomalyConfig:
     """
 
     warmup: int = 30
-    baseline_tau: float = 1000.0
+    baseline_tau: float = 3000.0
     fast_tau: float = 4.0
     shift_tau: float = 128.0
     season_days: float = 3.0

@@ -37,9 +37,11 @@ _XI_MAX = 1.0
 _MIN_RATIO = 0.5
 _E_MAX = 50.0
 # Up steps (log scale) of the 0.9, 0.99, 0.999 and 0.9999 quantiles, and the down steps
-# that balance them at their levels; stored as the factors applied to ``1 + q``.
+# that balance them at their levels; stored as the factors applied to ``1 + q``. Shallow
+# quantiles are exceeded often, so small steps give them a long, stable memory; the deep
+# ones are exceeded rarely and need larger steps to move at all.
 _LEVELS = (0.9, 0.99, 0.999, 0.9999)
-_UP = (0.02, 0.05, 0.1, 0.3)
+_UP = (0.005, 0.02, 0.1, 0.3)
 _UP_F = tuple(math.exp(u) for u in _UP)
 _DOWN_F = tuple(math.exp(-u * (1.0 - q) / q) for u, q in zip(_UP, _LEVELS, strict=True))
 # Starting quantiles from a signal's mean (half-normal to exponential signals).
