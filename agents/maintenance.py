@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import faust
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from agents.glue import EmitSender, keyed_agent, raw_topic, state_table, table_loader
 from app.kafka_clients import bootstrap_servers, client_options
 from maintenance.commands import DerateGate
 from maintenance.config import MaintenanceConfig
 from maintenance.edge_params import EdgeParamsPolicy
-from maintenance.engine import Emit, EngineLimits, MaintenanceEngine, RecordMeta
+from maintenance.engine import EngineLimits, MaintenanceEngine
 from schemas import Prediction
-from schemas.frame import iter_frame_keyed
+from streams import Emit, RecordMeta
 
 if TYPE_CHECKING:
     from app.worker import WorkerContext
@@ -34,20 +34,9 @@ __all__ = ["AGENT_NAME", "register_maintenance"]
 log = logging.getLogger(__name__)
 
 AGENT_NAME = "maintenance"
+DOMAIN = "maintenance"
 STATE_TABLE = "asset_state"
-FLUSH_INTERVAL_S = 5.0
 MODEL_PUBLISH_EVERY = 12  # flush intervals between routine model publications (1 min)
-
-
-def _raw_topic(app: faust.App, *names: str, partitions: int | None = None) -> Any:
-    return app.topic(
-        *names,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=partitions,
-    )
 
 
 def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
@@ -55,54 +44,27 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
     app = ctx.app
     settings = ctx.settings
     metrics = ctx.metrics
-    inputs = _raw_topic(
+    inputs = raw_topic(
         app, settings.topic_telemetry, settings.topic_maintenance, partitions=settings.partitions
     )
     outputs = {
-        "predictions": _raw_topic(app, settings.topic_predictions),
-        "alerts": _raw_topic(app, settings.topic_alerts),
-        "dead_letters": _raw_topic(app, settings.topic_dead_letters),
-        "commands": _raw_topic(app, settings.topic_commands),
-        "edge_params": _raw_topic(app, settings.topic_edge_params),
+        "predictions": raw_topic(app, settings.topic_predictions),
+        "alerts": raw_topic(app, settings.topic_alerts),
+        "dead_letters": raw_topic(app, settings.topic_dead_letters),
+        "commands": raw_topic(app, settings.topic_commands),
+        "edge_params": raw_topic(app, settings.topic_edge_params),
     }
     edge_policy = EdgeParamsPolicy()
     edge_versions: dict[str, int] = {}
     derate = DerateGate(settings.derate_probability)
-    models_topic = app.topic(
-        settings.topic_models,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=1,
-        compacting=settings.compact_topics,
+    models_topic = raw_topic(
+        app, settings.topic_models, partitions=1, compacting=settings.compact_topics
     )
-    state_schema: faust.Schema = faust.Schema(
-        key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
-    table = app.Table(
+    table = state_table(
+        ctx,
         STATE_TABLE,
-        default=None,
-        partitions=settings.partitions,
-        schema=state_schema,
-        changelog_topic=app.topic(
-            f"{settings.app_id}-{STATE_TABLE}-changelog",
-            schema=state_schema,
-            partitions=settings.partitions,
-            compacting=settings.compact_topics,
-            internal=True,
-        ),
         help="Compact per-asset maintenance state (features, detector, snapshots, alert).",
     )
-    # Faust derives a table's store codecs from key/value *types* (json for bytes); the state
-    # is already binary, so the RocksDB store must keep it raw like the changelog does.
-    table.key_serializer = "raw"  # type: ignore[attr-defined]
-    table.value_serializer = "raw"  # type: ignore[attr-defined]
-
-    def load_state(asset_id: str) -> bytes | None:
-        value = table.get(asset_id.encode())
-        return bytes(value) if value is not None else None
-
     engine = MaintenanceEngine(
         MaintenanceConfig.from_settings(settings),
         EngineLimits(
@@ -111,80 +73,30 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             max_lateness_s=settings.max_lateness_s,
             flush_every=settings.state_flush_every,
         ),
-        load_state,
+        table_loader(table),
     )
     telemetry_topic = settings.topic_telemetry
-    topic_names = {name: t.get_topic_name() for name, t in outputs.items()}
-    ctx.watchdog.register(AGENT_NAME)
-    flush_due: set[int] = set()
     ticks = [0]
 
-    async def send(emits: list[Emit]) -> None:
-        for emit in emits:
-            await outputs[emit.topic].send(key=emit.key, value=emit.value)
-            metrics.events_out.labels(topic_names[emit.topic]).inc()
-            if emit.topic == "predictions":
-                await maybe_derate(emit.value)
-            if emit.topic == "dead_letters":
-                topic, reason = emit.labels
-                metrics.dead_letters.labels(topic, reason).inc()
-                log.warning("dead letter from %s: %s", topic, reason)
-            elif emit.topic == "alerts":
-                alert_type, severity, transition = emit.labels
-                metrics.alerts.labels("maintenance", alert_type, severity, transition).inc()
-
-    async def maybe_derate(prediction_json: bytes) -> None:
+    async def maybe_derate(emit: Emit) -> None:
         """Automated decision: a derate command when the failure probability passes the level.
 
         The gate issues one command per crossing and re-arms once the probability falls well
         below the level (after a repair the asset restarts from a fresh baseline).
         """
-        command = derate.offer(Prediction.from_dict(orjson.loads(prediction_json)), now=time.time())
+        if emit.topic != "predictions":
+            return
+        command = derate.offer(Prediction.from_dict(orjson.loads(emit.value)), now=time.time())
         if command is not None:
-            await outputs["commands"].send(key=command.asset_id.encode(), value=command.to_json())
-            metrics.events_out.labels(topic_names["commands"]).inc()
+            await sender.send([Emit("commands", command.asset_id.encode(), command.to_json())])
 
-    async def process(
-        topic: str, partition: int, offset: int, key: bytes | None, raw: bytes
-    ) -> None:
-        """Run one reading or maintenance event through the engine and send its outputs."""
-        meta = RecordMeta(topic, partition, offset, key)
-        metrics.events_in.labels(topic).inc()
-        try:
-            if topic == telemetry_topic:
-                emits = engine.handle_telemetry(raw, meta)
-            else:
-                emits = engine.handle_maintenance(raw, meta)
-        except Exception as exc:
-            log.exception("maintenance agent failed on %s[%d]@%d", topic, partition, offset)
-            metrics.agent_errors.labels(AGENT_NAME).inc()
-            emits = [engine.dead_letter_for_error(raw, meta, exc)]
-        await send(emits)
-        if key:
-            state = engine.take_flush(key.decode("utf-8", "replace"))
-            if state is not None:
-                table[key] = state
-                metrics.state_flushes.inc()
+    sender = EmitSender(ctx, DOMAIN, outputs, on_emit=maybe_derate)
 
-    @app.agent(inputs, name=AGENT_NAME)
-    async def maintenance_agent(stream: faust.StreamT) -> None:
-        await restore_models()
-        async for event in stream.events():
-            message = event.message
-            raw = bytes(event.value) if event.value is not None else b""
-            # A message is one reading or an edge gateway's frame of many (schemas/frame.py).
-            for key, member in iter_frame_keyed(raw, message.key):
-                await process(message.topic, message.partition, message.offset, key, member)
-                if message.timestamp:
-                    metrics.latency.labels(message.topic).observe(
-                        max(time.time() - message.timestamp, 0.0)
-                    )
-            if message.partition in flush_due:
-                flush_due.discard(message.partition)
-                for asset_id, _, state in engine.take_dirty(message.partition):
-                    table[asset_id.encode()] = state
-                    metrics.state_flushes.inc()
-            ctx.watchdog.beat(AGENT_NAME)
+    def handle(raw: bytes, meta: RecordMeta) -> list[Emit]:
+        """One reading or maintenance event through the engine."""
+        if meta.topic == telemetry_topic:
+            return engine.handle_telemetry(raw, meta)
+        return engine.handle_maintenance(raw, meta)
 
     async def restore_models() -> None:
         """Read the compacted models topic to its end and adopt the newest model per class."""
@@ -223,21 +135,6 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         finally:
             await consumer.stop()
 
-    @app.timer(interval=FLUSH_INTERVAL_S)
-    async def flush_state() -> None:
-        """Ask for dirty asset states to be written and publish changed class models.
-
-        A table write needs the context of an event of the asset's partition (the store and
-        the changelog are partitioned by it), so the timer only marks every partition due and
-        the agent writes that partition's dirty assets with its next event there.
-        """
-        flush_due.update(range(settings.partitions))
-        try:
-            await publish()
-        except Exception:
-            log.exception("maintenance flush timer failed; retrying next interval")
-            metrics.agent_errors.labels("maintenance_timer").inc()
-
     async def publish() -> None:
         """Publish changed class models and refresh the quality and state gauges."""
         ticks[0] += 1
@@ -268,8 +165,15 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             if params is not None:
                 await outputs["edge_params"].send(key=asset_class.encode(), value=params.to_json())
 
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, revoked: set[Any], **kwargs: Any) -> None:
-        engine.forget_partitions({tp.partition for tp in revoked if tp.topic == telemetry_topic})
-
+    keyed_agent(
+        ctx,
+        AGENT_NAME,
+        inputs,
+        handle,
+        engine.cache,
+        table,
+        sender,
+        on_start=restore_models,
+        on_tick=publish,
+    )
     return engine

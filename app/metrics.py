@@ -68,6 +68,13 @@ class Metrics:
         self.assets_tracked = Gauge(
             "aiot_assets_tracked", "Assets whose state this worker holds in memory.", registry=r
         )
+        self.entities_tracked = Gauge(
+            "aiot_entities_tracked",
+            "Entities (assets, vehicles, workers, zones, areas) whose state this worker holds, "
+            "by domain and agent.",
+            ["domain", "agent"],
+            registry=r,
+        )
         self.state_flushes = Counter(
             "aiot_state_flushes", "Per-asset state writes to the table changelog.", registry=r
         )

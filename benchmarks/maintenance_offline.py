@@ -21,9 +21,10 @@ import orjson
 
 from app.settings import Settings, load_settings
 from maintenance.config import MaintenanceConfig
-from maintenance.engine import EngineLimits, MaintenanceEngine, RecordMeta
+from maintenance.engine import EngineLimits, MaintenanceEngine
 from maintenance.scoring import score_maintenance
 from simulator.motors import MotorFleet
+from streams import RecordMeta
 
 __all__ = ["main", "simulate_and_score"]
 

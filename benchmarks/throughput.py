@@ -29,8 +29,9 @@ from app.settings import Settings
 from app.topics import ensure_topics
 from embedded.broker import EmbeddedBroker
 from maintenance.config import MaintenanceConfig
-from maintenance.engine import EngineLimits, MaintenanceEngine, RecordMeta
+from maintenance.engine import EngineLimits, MaintenanceEngine
 from simulator.motors import MotorFleet
+from streams import RecordMeta
 
 __all__ = ["bench_engine", "bench_simulator", "bench_worker", "main"]
 

@@ -33,13 +33,12 @@ from alerting import (
 )
 from analytics.failure import MODEL_VERSION as FAILURE_MODEL_VERSION
 from analytics.failure import failure_inputs
-from maintenance.asset_state import AssetState, StateFormatError
+from maintenance.asset_state import AssetState
 from maintenance.channels import channel_values
 from maintenance.class_models import ClassModels
 from maintenance.config import DOMAIN, MaintenanceConfig
 from maintenance.quality import AlertQuality
 from schemas import (
-    DeadLetter,
     MachineTelemetry,
     MaintenanceEvent,
     ValidationError,
@@ -47,36 +46,13 @@ from schemas import (
     decode_maintenance,
     decode_telemetry,
 )
+from streams import Emit, EntityCache, Entry, RecordMeta, dead_letter_emit, error_emit
 
-__all__ = ["Emit", "EngineLimits", "MaintenanceEngine", "RecordMeta"]
+__all__ = ["EngineLimits", "MaintenanceEngine"]
 
 log = logging.getLogger(__name__)
 
 TOP_FEATURES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class RecordMeta:
-    """Where an input record came from (for dead letters and the state's partition)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class Emit:
-    """An output record: logical topic, key, value, and labels for metrics.
-
-    ``topic`` is one of ``predictions``, ``alerts``, ``dead_letters``; ``labels`` carries the
-    alert type/severity/transition or the dead-letter reason.
-    """
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +63,6 @@ class EngineLimits:
     max_future_skew_s: float = 300.0
     max_lateness_s: float = 86400.0
     flush_every: int = 32
-
-
-class _Entry:
-    """A cached asset state with where it lives and how stale its table copy is."""
-
-    __slots__ = ("partition", "since_flush", "state")
-
-    def __init__(self, state: AssetState, partition: int) -> None:
-        self.state = state
-        self.partition = partition
-        self.since_flush = 0
 
 
 class MaintenanceEngine:
@@ -112,9 +77,10 @@ class MaintenanceEngine:
     ) -> None:
         self.config = config
         self.limits = limits
-        self._load_state = load_state
         self._clock = clock
-        self._entries: dict[str, _Entry] = {}
+        self.cache: EntityCache[AssetState] = EntityCache(
+            load_state, lambda data: AssetState.from_bytes(data, config), limits.flush_every
+        )
         self._time_bounds = {
             "min_event_time": limits.min_event_time,
             "max_future_skew_s": limits.max_future_skew_s,
@@ -127,21 +93,21 @@ class MaintenanceEngine:
     @property
     def assets(self) -> int:
         """Assets held in memory."""
-        return len(self._entries)
+        return len(self.cache)
 
     def class_baselines(self, channel: int = 0) -> dict[str, list[float]]:
         """Baseline means of one channel (default vibration RMS) of warmed-up assets, by class."""
         out: dict[str, list[float]] = {}
-        for entry in self._entries.values():
-            tracker = entry.state.tracker
+        for state in self.cache.states():
+            tracker = state.tracker
             if tracker.warmed_up:
                 mean, _ = tracker.baseline()
-                out.setdefault(entry.state.asset_class, []).append(float(mean[channel]))
+                out.setdefault(state.asset_class, []).append(float(mean[channel]))
         return out
 
     def state_of(self, asset_id: str) -> AssetState | None:
         """The in-memory state of ``asset_id`` (tests and diagnostics)."""
-        entry = self._entries.get(asset_id)
+        entry = self.cache.get(asset_id)
         return entry.state if entry else None
 
     # ---- input -----------------------------------------------------------------------------
@@ -168,7 +134,7 @@ class MaintenanceEngine:
         except ValidationError as err:
             return [self._dead_letter(raw, err, meta, now)]
         entry = self._entry(event.asset_id, event.asset_class, meta.partition)
-        entry.since_flush = self.limits.flush_every  # labels are rare and precious: flush now
+        entry.flush_soon()  # labels are rare and precious: write them at once
         if event.kind == "failure":
             return self._on_failure(event, entry)
         if event.kind == "repair":
@@ -177,76 +143,40 @@ class MaintenanceEngine:
 
     def dead_letter_for_error(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Emit:
         """A dead letter for a record whose processing raised unexpectedly (a bug, not input)."""
-        err = ValidationError("processing_error", f"{type(exc).__name__}: {exc}")
-        return self._dead_letter(raw, err, meta, self._clock())
+        return error_emit(raw, meta, exc, self._clock())
 
     # ---- state flushing ---------------------------------------------------------------------
 
     def take_flush(self, asset_id: str) -> bytes | None:
         """The state bytes of ``asset_id`` if it is due for a table write, else None."""
-        entry = self._entries.get(asset_id)
-        if entry is None or entry.since_flush < self.limits.flush_every:
-            return None
-        entry.since_flush = 0
-        return entry.state.to_bytes()
+        return self.cache.take_flush(asset_id)
 
     def take_dirty(self, partition: int | None = None) -> list[tuple[str, int, bytes]]:
-        """Assets changed since their last write: ``(asset_id, partition, state bytes)``.
-
-        With ``partition``, only the assets of that input partition (a table write must
-        happen in the context of an event of the asset's own partition).
-        """
-        out = []
-        for asset_id, entry in self._entries.items():
-            if entry.since_flush and (partition is None or entry.partition == partition):
-                entry.since_flush = 0
-                out.append((asset_id, entry.partition, entry.state.to_bytes()))
-        return out
+        """Assets changed since their last write: ``(asset_id, partition, state bytes)``."""
+        return self.cache.take_dirty(partition)
 
     def forget_partitions(self, partitions: set[int]) -> None:
         """Drop cached states of partitions this worker no longer owns (after a rebalance)."""
-        for asset_id in [a for a, e in self._entries.items() if e.partition in partitions]:
-            del self._entries[asset_id]
+        self.cache.forget_partitions(partitions)
 
     # ---- internals --------------------------------------------------------------------------
 
-    def _entry(self, asset_id: str, asset_class: str, partition: int) -> _Entry:
-        entry = self._entries.get(asset_id)
-        if entry is not None:
-            entry.partition = partition
-            return entry
-        state = None
-        stored = self._load_state(asset_id)
-        if stored is not None:
-            try:
-                state = AssetState.from_bytes(stored, self.config)
-            except (StateFormatError, ValueError) as exc:
-                log.error("state of %s unreadable, starting fresh: %s", asset_id, exc)
-        if state is None:
-            state = AssetState.new(asset_class, self.config)
-        entry = self._entries[asset_id] = _Entry(state, partition)
-        return entry
+    def _entry(self, asset_id: str, asset_class: str, partition: int) -> Entry[AssetState]:
+        return self.cache.entry(
+            asset_id, partition, lambda: AssetState.new(asset_class, self.config)
+        )
 
     def _dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
-        letter = DeadLetter.from_rejection(
-            raw,
-            err,
-            source_topic=meta.topic,
-            partition=meta.partition,
-            offset=meta.offset,
-            key=meta.key,
-            received_at=now,
-        )
-        return Emit("dead_letters", meta.key, letter.to_json(), (meta.topic, err.reason))
+        return dead_letter_emit(raw, err, meta, now)
 
-    def _score(self, reading: MachineTelemetry, entry: _Entry, now: float) -> list[Emit]:
+    def _score(self, reading: MachineTelemetry, entry: Entry[AssetState], now: float) -> list[Emit]:
         cfg = self.config
         state = entry.state
         ts = reading.ts
         x = channel_values(reading)
         features = state.tracker.update(x, ts)
         anomaly = state.detector.update(dict(zip(cfg.channels, x.tolist(), strict=True)), ts)
-        entry.since_flush += 1
+        entry.touch()
         state.readings += 1
         out: list[Emit] = []
         model = self.models.get(state.asset_class)
@@ -380,7 +310,7 @@ class MaintenanceEngine:
         )
         return Emit("predictions", reading.asset_id.encode(), prediction.to_json())
 
-    def _on_failure(self, event: MaintenanceEvent, entry: _Entry) -> list[Emit]:
+    def _on_failure(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Emit]:
         state = entry.state
         model = self.models.get(state.asset_class)
         model.learn_failure(state.snapshots.on_failure(event.ts))
@@ -398,7 +328,7 @@ class MaintenanceEngine:
         state.last_failure_ts = event.ts
         return []
 
-    def _on_repair(self, event: MaintenanceEvent, entry: _Entry) -> list[Emit]:
+    def _on_repair(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Emit]:
         state = entry.state
         state.reset_condition(self.config)
         out = []

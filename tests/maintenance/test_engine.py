@@ -11,7 +11,8 @@ import pytest
 
 from app.settings import Settings
 from maintenance.config import MaintenanceConfig
-from maintenance.engine import EngineLimits, MaintenanceEngine, RecordMeta
+from maintenance.engine import EngineLimits, MaintenanceEngine
+from streams import RecordMeta
 
 NOW = time.time()
 START = NOW - 30 * 86400.0
