@@ -16,8 +16,9 @@ import signal
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -30,9 +31,42 @@ from app.worker_process import WorkerProcess, metric_sum
 from embedded.broker import EmbeddedBroker
 from maintenance.scoring import score_maintenance
 
-__all__ = ["RunFeed", "run_demo"]
+__all__ = ["DomainDemo", "RunFeed", "domain_demos", "run_demo"]
 
 SUMMARY_EVERY_S = 10.0
+
+
+class DomainDemo(Protocol):
+    """A domain's part of ``make run`` besides maintenance: its simulator and its score."""
+
+    name: str
+
+    async def simulate(self, bootstrap: str, stop: asyncio.Event, duration_s: float | None) -> None:
+        """Produce the domain's simulated input and ground truth, ending within ``duration_s``."""
+        ...
+
+    async def collect(self, bootstrap: str, stop: asyncio.Event) -> None:
+        """Consume the domain's output topics until ``stop`` is set."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """The domain's part of the run summary."""
+        ...
+
+
+def _domain_factories() -> dict[str, Callable[[Settings], DomainDemo]]:
+    """Every domain with its own simulator and score in ``make run`` (besides maintenance)."""
+    return {}
+
+
+def domain_demos(settings: Settings) -> list[DomainDemo]:
+    """The demos of the domains ``settings.run_domains`` names; unknown names are an error."""
+    factories = _domain_factories()
+    wanted = [name.strip() for name in settings.run_domains.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(factories) - {"maintenance"})
+    if unknown:
+        raise ValueError(f"unknown domains in AIOT_RUN_DOMAINS: {', '.join(unknown)}")
+    return [factories[name](settings) for name in wanted if name in factories]
 
 
 class RunFeed:
@@ -195,7 +229,9 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
 
     bootstrap = bootstrap_servers(settings.broker_url)
     await ensure_topics(bootstrap, settings)
-    edge = EdgePath(settings, workdir) if settings.run_via_edge else None
+    domains = domain_demos(settings)
+    with_maintenance = "maintenance" in {d.strip() for d in settings.run_domains.split(",")}
+    edge = EdgePath(settings, workdir) if settings.run_via_edge and with_maintenance else None
     edge_summary: dict[str, Any] | None = None
     worker = WorkerProcess(
         settings.broker_url,
@@ -209,28 +245,45 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
         loop.add_signal_handler(sig, stop.set)
     feed_stop = asyncio.Event()
     feed = RunFeed(settings)
-    feed_task = asyncio.create_task(feed.run(bootstrap, feed_stop))
+    collectors = [asyncio.create_task(feed.run(bootstrap, feed_stop))]
+    collectors += [asyncio.create_task(d.collect(bootstrap, feed_stop)) for d in domains]
     started = time.monotonic()
+    report: Any = None
     try:
         print(f"aiot: broker {settings.broker_url}, logs in {workdir}", flush=True)
         await asyncio.to_thread(worker.wait_ready, 90.0)
         if edge is not None:
             await edge.start()
             print("aiot: devices publish over MQTT through the edge gateway", flush=True)
-        print(f"aiot: worker ready in {time.monotonic() - started:.1f} s; simulating", flush=True)
-        sim_task = asyncio.create_task(
-            run_simulation(
-                bootstrap,
-                settings,
-                duration_s=duration_s or None,
-                stop=stop,
-                bad_fraction=0.001,
-                telemetry_sink=edge.sink if edge is not None else None,
-            )
+        names = ["maintenance"] * with_maintenance + [d.name for d in domains]
+        print(
+            f"aiot: worker ready in {time.monotonic() - started:.1f} s; simulating "
+            + ", ".join(names),
+            flush=True,
         )
-        summary_task = asyncio.create_task(_summaries(feed, worker, sim_task))
-        report = await sim_task
+        sims: list[asyncio.Task[Any]] = [
+            asyncio.create_task(d.simulate(bootstrap, stop, duration_s or None)) for d in domains
+        ]
+        if with_maintenance:
+            sim_task = asyncio.create_task(
+                run_simulation(
+                    bootstrap,
+                    settings,
+                    duration_s=duration_s or None,
+                    stop=stop,
+                    bad_fraction=0.001,
+                    telemetry_sink=edge.sink if edge is not None else None,
+                )
+            )
+            sims.insert(0, sim_task)
+        summary_task = asyncio.create_task(_summaries(feed, worker, sims))
+        results = await asyncio.gather(*sims, return_exceptions=True)
         summary_task.cancel()
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BaseException):
+                print(f"aiot: the {name} simulator failed: {result!r}", flush=True)
+        if with_maintenance and not isinstance(results[0], BaseException):
+            report = results[0]
         print("aiot: simulation ended; draining the worker", flush=True)
         if edge is not None:
             await edge.drain()
@@ -239,20 +292,23 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
         metrics = await _metrics(worker)
     finally:
         feed_stop.set()
-        with contextlib.suppress(Exception):
-            await feed_task
+        for task in collectors:
+            with contextlib.suppress(Exception):
+                await task
         if edge is not None:
             await edge.stop()
         await asyncio.to_thread(worker.stop)
     summary = _summary(settings, feed, report, metrics, time.monotonic() - started)
     if edge_summary is not None:
         summary["edge"] = edge_summary
+    for domain in domains:
+        summary[domain.name] = domain.summary()
     return summary
 
 
-async def _summaries(feed: RunFeed, worker: WorkerProcess, sim_task: asyncio.Task[Any]) -> None:
+async def _summaries(feed: RunFeed, worker: WorkerProcess, sims: list[asyncio.Task[Any]]) -> None:
     started = time.monotonic()
-    while not sim_task.done():
+    while not all(task.done() for task in sims):
         await asyncio.sleep(SUMMARY_EVERY_S)
         text = await _metrics(worker)
         raised = sum(1 for a in feed.alerts if a.get("state") == "raised")
@@ -271,23 +327,25 @@ def _summary(
     settings: Settings, feed: RunFeed, report: Any, metrics: str, elapsed: float
 ) -> dict[str, Any]:
     raised = Counter(a["alert_type"] for a in feed.alerts if a.get("state") == "raised")
-    score = score_maintenance(
-        feed.ground_truth,
-        feed.alerts,
-        horizon_s=settings.horizon_h * 3600.0,
-        run_start_ts=float(report.start_ts),
-        run_end_ts=float(report.end_ts),
-        motors=settings.sim_motors,
-    )
     events = metric_sum(metrics, "aiot_events_in_total")
-    return {
+    summary: dict[str, Any] = {
         "duration_s": round(elapsed, 1),
         "events": int(events),
         "dead_letters": feed.counts["dead_letters"],
         "predictions": feed.counts["predictions"],
         "alerts": dict(raised),
-        "maintenance": score.to_dict(),
     }
+    if report is not None:
+        score = score_maintenance(
+            [g for g in feed.ground_truth if g.get("domain", "maintenance") == "maintenance"],
+            [a for a in feed.alerts if a.get("domain") == "maintenance"],
+            horizon_s=settings.horizon_h * 3600.0,
+            run_start_ts=float(report.start_ts),
+            run_end_ts=float(report.end_ts),
+            motors=settings.sim_motors,
+        )
+        summary["maintenance"] = score.to_dict()
+    return summary
 
 
 def run_demo(settings: Settings, duration_s: float) -> dict[str, Any]:

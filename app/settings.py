@@ -115,6 +115,10 @@ class Settings:
         True,
         "make run: devices publish over MQTT through the edge gateway (else straight to Kafka).",
     )
+    run_domains: str = _setting(
+        "maintenance",
+        "make run: the domains simulated and scored (comma-separated subset).",
+    )
     sim_motors: int = _setting(50, "Simulated motors.")
     sim_speedup: float = _setting(7200.0, "Simulated seconds per real second.")
     sim_interval_s: float = _setting(600.0, "Simulated seconds between a motor's readings.")
