@@ -16,7 +16,12 @@ Method (one configuration for every stream, nothing tuned to a data set):
      but large against the short-term noise);
    - *season*: distance from a time-of-day profile (12 two-hour bins, interpolated) of the
      level smoothed over one bin (a value normal at noon but not at midnight, a daily peak
-     that does not come), live after one day of data;
+     that does not come), live after one day of data. A day-of-week profile (7 x 4 six-hour
+     bins) learns what the time-of-day profile leaves over; once it has been learned for a
+     week and then checked for a week, it is used whenever its tracked error is clearly
+     below the time-of-day profile's (weekly streams: a holiday is a weekday that looks like
+     a Sunday; elsewhere the daily residual is kept, so the choice is made online, per
+     feature, by which model predicts better);
    - *record*: a value beyond the range seen so far (a new extreme, cf. the "spatial
      anomaly" of Numenta's NAB detector). The n-th observation is a record with
      probability 2/n for exchangeable data (or the recent rate of records, if higher: a
@@ -31,7 +36,10 @@ Method (one configuration for every stream, nothing tuned to a data set):
    an observation is ``max(-ln p) - ln(#tests)``, capped at 50 nats.
 5. **Reporting what is new**: evidence not an order of magnitude above a recent, decaying
    peak of evidence is damped, so one episode yields one high score (its onset) instead of
-   a run of them;
+   a run of them; so is evidence not an order of magnitude above what the same time of day
+   (hourly bins, +-1) usually holds: a per-bin exponentially weighted average, over days,
+   of the evidence reported there, so a job that spikes every night at 3:00 stops being
+   news after a few nights while a one-off event is remembered at a fraction of its size;
    ``score = E / (E + alert_nats)`` maps it into [0, 1) with 0.5 at the alert level.
 6. **Online alert decision** with hysteresis: raise at ``alert_nats`` of evidence, clear
    after ``clear_rows`` consecutive observations below ``clear_nats``.
@@ -39,8 +47,8 @@ Method (one configuration for every stream, nothing tuned to a data set):
 Every observation is scored before it is learned, so a score depends only on the past. Time
 constants count observations (unit-free, valid for any regular sampling), except the
 time-of-day profile, which needs ``ts`` in seconds and stays inactive without it. The state
-is one flat list of float64 plus the float32 profiles: ``48 + 240 * features`` bytes packed
-(1488 for 6 features).
+is one flat list of float64 plus one float32 array (the profiles, the tails and the
+recurrence bins): ``176 + 312 * features`` bytes packed (2048 for 6 features).
 """
 
 from __future__ import annotations
@@ -56,22 +64,38 @@ from analytics.anomaly_tail import TAIL_SLOTS, tail_learn, tail_start, tail_surp
 
 __all__ = ["MODEL_VERSION", "AnomalyConfig", "AnomalyDetector", "AnomalyResult"]
 
-MODEL_VERSION = "anomaly-tails-6"
+MODEL_VERSION = "anomaly-tails-7"
 
 # Global slots. ``_ALERT`` is 0 while no alert is raised, else 1 + quiet observations since;
 # ``_T0`` is NaN until the first timestamp; ``_SEA_N`` counts observations since the
-# time-of-day profile became usable (0: not yet).
-_N, _ALERT, _PEAK, _T0, _LAST_TS, _SEA_N = range(6)
-_N_GLOBAL = 6
-# Per-feature slots: count, baseline and predictors, range, record rate, one tail per signal.
-_COUNT, _MEAN, _VAR, _FAST, _ERR, _MED, _SEA_LVL, _SEA_ERR, _LO, _HI, _REF, _RATE = range(12)
-_LEVEL, _SHIFT, _SEASON = (12 + k * TAIL_SLOTS for k in range(3))
-_N_FEATURE = 12 + 3 * TAIL_SLOTS
-# The time-of-day profile: per feature, _BINS float32 offsets from its first value (_REF).
+# time-of-day profile became usable (0: not yet); ``_REC_BIN`` is the recurrence bin of the
+# last observation (-1: none yet), entered at ``_REC_TS`` with its memory at ``_REC_BASE``;
+# ``_WK_N`` counts observations since the day-of-week error began to be tracked.
+_N, _ALERT, _PEAK, _T0, _LAST_TS, _SEA_N, _REC_BIN, _REC_TS, _REC_BASE, _WK_N = range(10)
+_N_GLOBAL = 10
+# Per-feature float64 slots: count, baseline and predictors, range, record rate, the
+# day-of-week residual's error scale.
+(_COUNT, _MEAN, _VAR, _FAST, _ERR, _MED, _SEA_LVL, _SEA_ERR, _LO, _HI, _REF, _RATE) = range(12)
+_WK_ERR = 12
+_N_FEATURE = 13
+# The float32 block of each feature: _BINS time-of-day offsets from its first value (_REF),
+# _WBINS day-of-week corrections to them, then one tail (four quantiles) per calibrated
+# signal; after all features, _REC_BINS recurrence bins. Every write to it is rounded to
+# float32, so a packed copy restores exactly.
 _BINS = 12
+_WBINS_DAY = 4
+_WBINS = 7 * _WBINS_DAY
+_LEVEL, _SHIFT, _SEASON = (_BINS + _WBINS + k * TAIL_SLOTS for k in range(3))
+_PROFILE = _BINS + _WBINS + 3 * TAIL_SLOTS
+_REC_BINS = 24
 
 _DAY = 86400.0
+_WEEK = 7.0 * _DAY
 _BIN_S = _DAY / _BINS
+_WBIN_S = _DAY / _WBINS_DAY
+_REC_BIN_S = _DAY / _REC_BINS
+_WEEK_CHECK = 8.0  # days: the day-of-week error is tracked from here (after a week of learning)
+_WEEK_LIVE = 15.0  # days: and the day-of-week residual may be scored from here
 _TAIL_FLOOR = 0.05  # smallest quantile spacing, in signal units
 _REC_K = 4.0  # nats per range of excess, times ln n: the Gumbel spacing of records
 _LN10 = math.log(10.0)  # an order of magnitude, in nats
@@ -88,6 +112,11 @@ class AnomalyConfig:
         fast_tau: memory of the fast level (the one-step prediction and the level signal).
         shift_tau: memory of the medium level the fast level is compared with (shift signal).
         season_days: memory of the time-of-day profile, in days.
+        week_memory: memory of the day-of-week profile, in weeks.
+        week_gain: the day-of-week residual replaces the time-of-day one while its tracked
+            error is below this fraction of the latter's.
+        recur_decay: per-day weight kept by each time-of-day bin's average of reported
+            evidence (the rest goes to the new day's evidence).
         alert_nats: evidence (``-ln p`` after the Bonferroni correction) raising an alert;
             also the evidence at which ``score`` is 0.5.
         clear_nats: evidence below which an observation counts as quiet.
@@ -103,6 +132,9 @@ class AnomalyConfig:
     fast_tau: float = 4.0
     shift_tau: float = 128.0
     season_days: float = 3.0
+    week_memory: float = 3.0
+    week_gain: float = 0.7
+    recur_decay: float = 0.7
     alert_nats: float = 7.0
     clear_nats: float = 3.0
     clear_rows: int = 12
@@ -178,19 +210,21 @@ class AnomalyDetector:
         if state is None:
             self.state = [0.0] * size
             self.state[_T0] = math.nan
-            for i in range(self._k):
-                o = _N_GLOBAL + _N_FEATURE * i
-                tail_start(self.state, o + _LEVEL, 1.0)
-                tail_start(self.state, o + _SHIFT, 1.0)
-                tail_start(self.state, o + _SEASON, 1.0)
+            self.state[_REC_BIN] = -1.0
         else:
             if len(state) != size:
                 raise ValueError(f"state has {len(state)} values, expected {size}")
             self.state = [float(v) for v in state]
-        # float32 storage: every write is rounded, so a packed copy restores exactly.
-        self.profile = array("f", [0.0] * (_BINS * self._k) if profile is None else profile)
-        if len(self.profile) != _BINS * self._k:
-            raise ValueError(f"profile has {len(self.profile)} values, expected {_BINS * self._k}")
+        n_prof = _PROFILE * self._k + _REC_BINS
+        if profile is None:
+            self.profile = array("f", [0.0] * n_prof)
+            for i in range(self._k):
+                for signal in (_LEVEL, _SHIFT, _SEASON):
+                    tail_start(self.profile, _PROFILE * i + signal, 1.0)
+        else:
+            self.profile = array("f", profile)
+        if len(self.profile) != n_prof:
+            raise ValueError(f"profile has {len(self.profile)} values, expected {n_prof}")
 
     # ------------------------------------------------------------------ state
 
@@ -226,7 +260,7 @@ class AnomalyDetector:
         """Restore a detector packed by :meth:`to_bytes`; it scores exactly as the original."""
         k = len(feature_names)
         split = 8 * (_N_GLOBAL + _N_FEATURE * k)
-        if len(data) != split + 4 * _BINS * k:
+        if len(data) != split + 4 * (_PROFILE * k + _REC_BINS):
             raise ValueError(f"{len(data)} bytes do not hold the state of {k} features")
         state = np.frombuffer(data[:split], dtype="<f8").tolist()
         profile = np.frombuffer(data[split:], dtype="<f4").tolist()
@@ -241,7 +275,7 @@ class AnomalyDetector:
         ``ts`` the time-of-day profile does not learn.
         """
         evidence, tests = self._evidence(x, ts, learn=True)
-        return self._decide(evidence, tests)
+        return self._decide(evidence, tests, ts)
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """River-style: the score ``x`` would get now (at the last event time), learning nothing."""
@@ -261,15 +295,51 @@ class AnomalyDetector:
         e = min(max(evidence.values()), _E_MAX) - math.log(tests)
         return e if e > 0.0 else 0.0
 
-    def _decide(self, evidence: dict[str, float], tests: int) -> AnomalyResult:
+    def _recurrence(self, e: float, ts: float | None) -> float:
+        """Return the evidence this time of day usually holds, then learn ``e`` into it.
+
+        Each of the ``_REC_BINS`` bins keeps an exponentially weighted average over days of
+        the largest evidence reported in it: on entering a bin (a new bin, or the same one
+        at least half a day later) its memory is multiplied by ``recur_decay``, and evidence
+        of at least ``report_nats`` raises it to ``base + (1 - recur_decay) * e``. The recall
+        is the largest memory of the bin and its two neighbours (timing jitter).
+        """
+        if ts is None or not math.isfinite(ts):
+            return 0.0
+        s = self.state
+        mem = self.profile
+        base_i = _PROFILE * self._k
+        b = int((ts % _DAY) / _REC_BIN_S)
+        if b != s[_REC_BIN] or ts - s[_REC_TS] >= 0.5 * _DAY:
+            mem[base_i + b] *= self.config.recur_decay
+            s[_REC_BIN] = float(b)
+            s[_REC_TS] = ts
+            s[_REC_BASE] = mem[base_i + b]
+        recall = max(
+            mem[base_i + (b - 1) % _REC_BINS],
+            mem[base_i + b],
+            mem[base_i + (b + 1) % _REC_BINS],
+        )
+        if e >= self.config.report_nats:
+            learned = s[_REC_BASE] + (1.0 - self.config.recur_decay) * e
+            if learned > mem[base_i + b]:
+                mem[base_i + b] = learned
+        return recall
+
+    def _decide(
+        self, evidence: dict[str, float], tests: int, ts: float | None = None
+    ) -> AnomalyResult:
         """Turn per-feature evidence into the reported score and the online alert decision."""
         cfg = self.config
         s = self.state
         e = self._combine(evidence, tests)
         # Report what is new: evidence not an order of magnitude (ln 10 nats) above a recent,
-        # decaying peak is damped, so one episode gives one high score (its onset).
+        # decaying peak, or above what this time of day usually holds, is damped, so one
+        # episode gives one high score (its onset) and a daily job stops being news.
         peak = s[_PEAK]
-        reported = e if e > peak + _LN10 else e * cfg.refractory_damping
+        recall = self._recurrence(e, ts)
+        usual = peak if peak > recall else recall
+        reported = e if e > usual + _LN10 else e * cfg.refractory_damping
         peak *= self._peak_decay
         if e >= cfg.report_nats and e > peak:
             peak = e
@@ -330,6 +400,26 @@ class AnomalyDetector:
         i0 = int(pos) if pos >= 0.0 else -1
         w1 = pos - i0
         i1 = (i0 + 1) % _BINS
+        # The day-of-week profile: position in the week, learning rate (memory week_memory
+        # weeks, shorter while fewer weeks have been seen), and whether its error is tracked
+        # (after a week of learning) and its residual may be scored (after a further week).
+        if i0 >= 0 and ts is not None:
+            wpos = (ts % _WEEK) / _WBIN_S
+            j0 = int(wpos) % _WBINS
+            v1 = wpos - int(wpos)
+            j1 = (j0 + 1) % _WBINS
+        else:
+            j0 = j1 = -1
+            v1 = 0.0
+        weeks = (days - 1.0) / 7.0
+        a_wk = min(dt / (_WBIN_S * min(max(weeks, 0.5), cfg.week_memory)), 0.5)
+        wk_check = days >= _WEEK_CHECK
+        wk_live = days >= _WEEK_LIVE
+        wk_n = s[_WK_N]
+        if learn and wk_check and j0 >= 0:
+            wk_n += 1.0
+            s[_WK_N] = wk_n
+        a_wk_err = max(1.0 / wk_n, 1.0 / cfg.baseline_tau) if wk_n > 0.0 else 0.0
         out: dict[str, float] = {}
         o = _N_GLOBAL
         prof = self.profile
@@ -338,7 +428,7 @@ class AnomalyDetector:
             v = x.get(name)
             if v is None or not math.isfinite(v):
                 o += _N_FEATURE
-                pb += _BINS
+                pb += _PROFILE
                 continue
             # Rates from this feature's own count: exact averages until the time constant.
             nf = s[o + _COUNT] + 1.0
@@ -350,7 +440,7 @@ class AnomalyDetector:
                     s[o + _LO] = s[o + _HI] = s[o + _REF] = v
                 out[name] = 0.0
                 o += _N_FEATURE
-                pb += _BINS
+                pb += _PROFILE
                 continue
             a_base = max(1.0 / nf, 1.0 / cfg.baseline_tau)
             a_fast = max(1.0 / nf, 1.0 / cfg.fast_tau)
@@ -372,16 +462,18 @@ class AnomalyDetector:
                 p0 = prof[pb + i0]
                 sea_lvl = s[o + _SEA_LVL] + max(1.0 / nf, a_sea_lvl) * (v - s[o + _SEA_LVL])
                 sea_resid = sea_lvl - s[o + _REF] - (p0 + w1 * (prof[pb + i1] - p0))
+                q0 = prof[pb + _BINS + j0]
+                wk_resid = sea_resid - (q0 + v1 * (prof[pb + _BINS + j1] - q0))
             else:
-                sea_resid = 0.0
+                sea_resid = wk_resid = 0.0
             best = 0.0
             if warm:
                 for z, ti in ((z_level, _LEVEL), (z_shift, _SHIFT)):
-                    e = tail_surprise(s, o + ti, z, _TAIL_FLOOR)
+                    e = tail_surprise(prof, pb + ti, z, _TAIL_FLOOR)
                     if e > best:
                         best = e
                     if learn:
-                        tail_learn(s, o + ti, z)
+                        tail_learn(prof, pb + ti, z)
                 excess = v - hi if v > hi else lo - v
                 rate = s[o + _RATE]
                 if excess > 0.0:
@@ -393,16 +485,22 @@ class AnomalyDetector:
                 if learn:
                     s[o + _RATE] = rate + a_base * ((1.0 if excess > 0.0 else 0.0) - rate)
             if sea_n > 0.0:
-                z_sea = abs(sea_resid) / (s[o + _SEA_ERR] + floor)
+                # The day-of-week residual is scored while it predicts clearly better.
+                if wk_live and s[o + _WK_ERR] < cfg.week_gain * s[o + _SEA_ERR]:
+                    z_sea = abs(wk_resid) / (s[o + _WK_ERR] + floor)
+                else:
+                    z_sea = abs(sea_resid) / (s[o + _SEA_ERR] + floor)
                 if sea_live and warm:
-                    e = tail_surprise(s, o + _SEASON, z_sea, _TAIL_FLOOR)
+                    e = tail_surprise(prof, pb + _SEASON, z_sea, _TAIL_FLOOR)
                     if e > best:
                         best = e
                     if learn:
-                        tail_learn(s, o + _SEASON, z_sea)
+                        tail_learn(prof, pb + _SEASON, z_sea)
                 if learn:
                     a_sea_err = max(1.0 / min(sea_n, nf), 1.0 / cfg.baseline_tau)
                     s[o + _SEA_ERR] += a_sea_err * (abs(sea_resid) - s[o + _SEA_ERR])
+                    if wk_check and i0 >= 0:
+                        s[o + _WK_ERR] += a_wk_err * (abs(wk_resid) - s[o + _WK_ERR])
             out[name] = best
             if learn:
                 d = v - mean
@@ -420,6 +518,9 @@ class AnomalyDetector:
                 if a_sea > 0.0:
                     prof[pb + i0] += a_sea * (1.0 - w1) * sea_resid
                     prof[pb + i1] += a_sea * w1 * sea_resid
+                if sea_n > 0.0 and a_wk > 0.0 and j0 >= 0:
+                    prof[pb + _BINS + j0] += a_wk * (1.0 - v1) * wk_resid
+                    prof[pb + _BINS + j1] += a_wk * v1 * wk_resid
             o += _N_FEATURE
-            pb += _BINS
+            pb += _PROFILE
         return out, (4 if sea_live else 3) * self._k

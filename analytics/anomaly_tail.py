@@ -3,7 +3,7 @@
 A signal's raw values (a z-score, a prediction error ...) mean different things on different
 streams: Gaussian noise rarely passes 4, a spiky counter passes 40 every hour, a cron job
 spikes once a day. To put every signal on one scale, each keeps four floats in the caller's
-state list, at ``i``: ``1 + q`` for the 0.9-, 0.99-, 0.999- and 0.9999-quantiles ``q``,
+state sequence, at ``i``: ``1 + q`` for the 0.9-, 0.99-, 0.999- and 0.9999-quantiles ``q``,
 tracked online by stochastic approximation (Robbins-Monro) on the log scale (quantiles
 commute with monotone maps, so a fixed log step is a relative move and the estimate is
 scale-free): ``1 + q`` is multiplied by ``e^up`` when exceeded and by
@@ -19,8 +19,8 @@ capped at 50. Because the deep quantiles are quantiles and not means, an event t
 (a nightly job) is learned as normal however large it is, while a single outlier moves them
 by one step only.
 
-The functions work on a plain ``list[float]`` so the detector's whole state stays one flat,
-cheaply serialisable vector.
+The functions work on any mutable sequence of floats (the detector keeps its tails in its
+float32 ``array``, beside its profiles), so the state stays flat and cheaply serialisable.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from maintenance.config import MaintenanceConfig
 __all__ = ["AssetState", "StateFormatError"]
 
 _HEADER = struct.Struct("<BHHHHHddI")
-_VERSION = 1
+_VERSION = 2  # 2: the anomaly detector state grew (anomaly-tails-7)
 
 
 class StateFormatError(ValueError):
