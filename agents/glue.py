@@ -149,6 +149,7 @@ def keyed_agent(
     *,
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_tick: Callable[[], Awaitable[None]] | None = None,
+    key_field: str = "asset_id",
 ) -> Any:
     """Register the agent ``name`` running ``handle`` over ``inputs`` with state in ``table``.
 
@@ -159,6 +160,7 @@ def keyed_agent(
     partition's dirty states with its next event there (a table write needs the context of an
     event of the entity's partition). ``on_start`` runs before the first event (e.g. restoring
     shared models) and ``on_tick`` with every timer tick (e.g. publishing models, gauges).
+    ``key_field`` names the member field that keys each reading of a frame (the entity id).
     """
     app = ctx.app
     metrics = ctx.metrics
@@ -192,7 +194,7 @@ def keyed_agent(
         async for event in stream.events():
             message = event.message
             raw = bytes(event.value) if event.value is not None else b""
-            for key, member in iter_frame_keyed(raw, message.key):
+            for key, member in iter_frame_keyed(raw, message.key, key_field):
                 meta = RecordMeta(message.topic, message.partition, message.offset, key)
                 await process(meta, member)
                 if message.timestamp:

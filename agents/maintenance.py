@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from agents.compacted import CompactedReader
 from agents.glue import EmitSender, keyed_agent, raw_topic, state_table, table_loader
-from app.kafka_clients import bootstrap_servers, client_options
 from maintenance.commands import DerateGate
 from maintenance.config import MaintenanceConfig
 from maintenance.edge_params import EdgeParamsPolicy
@@ -98,42 +97,18 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
             return engine.handle_telemetry(raw, meta)
         return engine.handle_maintenance(raw, meta)
 
+    def load_model(record: Any) -> None:
+        if record.key is not None and record.value is not None:
+            engine.models.load(record.key, record.value)
+
     async def restore_models() -> None:
         """Read the compacted models topic to its end and adopt the newest model per class."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers(settings.broker_url),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **client_options(settings),
-        )
-        await consumer.start()
+        reader = CompactedReader(ctx, settings.topic_models, load_model)
         try:
-            await consumer.topics()  # loads cluster metadata
-            partitions = consumer.partitions_for_topic(settings.topic_models) or set()
-            tps = [TopicPartition(settings.topic_models, p) for p in partitions]
-            if not tps:
-                return
-            consumer.assign(tps)
-            ends = await consumer.end_offsets(tps)
-            await consumer.seek_to_beginning(*tps)
-            loaded = 0
-            # Read until past the end offsets *and* one poll comes back empty: some dev brokers
-            # (Tansu) report an end offset short of the last batch's last record.
-            reached = False
-            while True:
-                batch = await consumer.getmany(*tps, timeout_ms=500)
-                for records in batch.values():
-                    for record in records:
-                        if record.key is not None and record.value is not None:
-                            engine.models.load(record.key, record.value)
-                            loaded += 1
-                if reached and not batch:
-                    break
-                positions = [await consumer.position(tp) for tp in tps]
-                reached = all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True))
-            log.info("restored %d model records for classes %s", loaded, engine.models.classes())
+            loaded = await reader.catch_up()
         finally:
-            await consumer.stop()
+            await reader.stop()
+        log.info("restored %d model records for classes %s", loaded, engine.models.classes())
 
     async def publish() -> None:
         """Publish changed class models and refresh the quality and state gauges."""

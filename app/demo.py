@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
-from app.kafka_clients import bootstrap_servers, client_options
+from app.kafka_clients import bootstrap_servers, follow_topics
 from app.render import render_record
 from app.settings import Settings
 from app.topics import ensure_topics
@@ -56,7 +55,10 @@ class DomainDemo(Protocol):
 
 def _domain_factories() -> dict[str, Callable[[Settings], DomainDemo]]:
     """Every domain with its own simulator and score in ``make run`` (besides maintenance)."""
-    return {}
+    from fleet.demo import FleetDemo
+    from safety.demo import SafetyDemo
+
+    return {"fleet": FleetDemo, "safety": SafetyDemo}
 
 
 def domain_demos(settings: Settings) -> list[DomainDemo]:
@@ -89,24 +91,9 @@ class RunFeed:
             s.topic_dead_letters: "dead_letters",
             s.topic_ground_truth: "ground_truth",
         }
-        consumer = AIOKafkaConsumer(
-            *names,
-            bootstrap_servers=bootstrap,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            metadata_max_age_ms=2000,
-            **client_options(self.settings),
+        await follow_topics(
+            bootstrap, s, names, stop, lambda topic, value, _: self._take(names[topic], value)
         )
-        await consumer.start()
-        try:
-            while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=200, max_records=5000)
-                for tp, records in batch.items():
-                    kind = names[tp.topic]
-                    for record in records:
-                        self._take(kind, record.value or b"")
-        finally:
-            await consumer.stop()
 
     def _take(self, kind: str, value: bytes) -> None:
         self.counts[kind] += 1

@@ -7,13 +7,16 @@ the model restore, ``aiot tail``, topic creation, the simulator, the edge gatewa
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.helpers import create_ssl_context
 
 from app.settings import Settings
 
-__all__ = ["bootstrap_servers", "client_options"]
+__all__ = ["bootstrap_servers", "client_options", "follow_topics"]
 
 
 def bootstrap_servers(url: str) -> str:
@@ -39,3 +42,34 @@ def client_options(settings: Settings) -> dict[str, Any]:
         options["sasl_plain_username"] = settings.broker_sasl_username
         options["sasl_plain_password"] = settings.broker_sasl_password
     return options
+
+
+async def follow_topics(
+    bootstrap: str,
+    settings: Settings,
+    topics: Iterable[str],
+    stop: asyncio.Event,
+    on_record: Callable[[str, bytes, float], None],
+) -> None:
+    """Read ``topics`` from their start (no consumer group) until ``stop`` is set.
+
+    ``on_record(topic, value, kafka_ts)`` is called for every record, ``kafka_ts`` being the
+    record's Kafka timestamp in seconds; ``make run`` and its domains collect outputs this way.
+    """
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=2000,
+        **client_options(settings),
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for tp, records in batch.items():
+                for record in records:
+                    on_record(tp.topic, record.value or b"", record.timestamp / 1000.0)
+    finally:
+        await consumer.stop()

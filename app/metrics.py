@@ -105,6 +105,39 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+        # fleet
+        self.fleet_episodes = Counter(
+            "aiot_fleet_episodes",
+            "Fleet episodes published, by class (normal, traffic_detour, unauthorized) and "
+            "status (ongoing, provisional, final).",
+            ["class", "status"],
+            registry=r,
+        )
+        self.fleet_geofence_events = Counter(
+            "aiot_fleet_geofence_events",
+            "Vehicle geofence events, by geofence kind and event (entered, left, dwell).",
+            ["kind", "event"],
+            registry=r,
+        )
+        self.fleet_verdicts = Counter(
+            "aiot_fleet_verdicts",
+            "Dispatcher verdicts received, by whether they matched an episode and agreed with it.",
+            ["outcome"],
+            registry=r,
+        )
+        self.fleet_stale_fixes = Counter(
+            "aiot_fleet_stale_fixes",
+            "Vehicle fixes not newer than the vehicle's newest one (redelivered or reordered; "
+            "their effect is already in the state), skipped.",
+            registry=r,
+        )
+        # safety
+        self.safety_reordered = Counter(
+            "aiot_safety_reordered_readings",
+            "Wearable readings not newer than the worker's newest (redelivered or reordered "
+            "within the lateness bound): counted and skipped, already accounted for.",
+            registry=r,
+        )
         # edge
         self.edge_in = Counter(
             "aiot_edge_in",

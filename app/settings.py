@@ -116,7 +116,7 @@ class Settings:
         "make run: devices publish over MQTT through the edge gateway (else straight to Kafka).",
     )
     run_domains: str = _setting(
-        "maintenance",
+        "maintenance,fleet,safety",
         "make run: the domains simulated and scored (comma-separated subset).",
     )
     sim_motors: int = _setting(50, "Simulated motors.")
@@ -178,6 +178,98 @@ class Settings:
     )
     edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
     edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
+
+    # fleet
+    topic_fleet_telemetry: str = _setting(
+        "aiot.fleet.telemetry.v1", "Vehicle GPS fixes with ignition and assignment (key: vehicle)."
+    )
+    topic_fleet_verdicts: str = _setting(
+        "aiot.fleet.verdicts.v1",
+        "Dispatcher verdicts on fleet episodes, delayed labels (key: vehicle).",
+    )
+    topic_fleet_geofences: str = _setting(
+        "aiot.fleet.geofences.v1",
+        "Compacted geofences: depots, customers, services, restricted zones.",
+    )
+    topic_fleet_episodes: str = _setting(
+        "aiot.fleet.episodes.v1", "Classified deviation episodes with confidence and reasons."
+    )
+    topic_fleet_geofence_events: str = _setting(
+        "aiot.fleet.geofence-events.v1", "Vehicles entering, leaving or overstaying geofences."
+    )
+    topic_fleet_area: str = _setting(
+        "aiot.fleet.area.v1", "Detour notices repartitioned by area for the area agent (internal)."
+    )
+    topic_fleet_context: str = _setting(
+        "aiot.fleet.context.v1", "Area context back to the vehicle agent, by vehicle (internal)."
+    )
+    topic_fleet_models: str = _setting(
+        "aiot.fleet.models.v1",
+        "Compacted fleet classifier learned from verdicts (restored on start).",
+    )
+    fleet_cell_m: float = _setting(200.0, "Side (m) of the grid cells of learned route corridors.")
+    fleet_warmup_days: int = _setting(
+        3, "Driving days a vehicle's habits are learned before its episodes are classified."
+    )
+    fleet_long_stop_min: float = _setting(
+        45.0, "A stop this long (minutes) at a place the vehicle does not know opens an episode."
+    )
+    fleet_hold_h: float = _setting(
+        3.0, "Event-time hours a detour-shaped episode waits for other vehicles' area context."
+    )
+    fleet_area_km: float = _setting(2.0, "Side (km) of the areas of cross-vehicle context.")
+    fleet_area_window_h: float = _setting(
+        3.0, "Detours of other vehicles within this many hours in an area count as traffic."
+    )
+    fleet_alert_confidence: float = _setting(
+        0.6, "Unauthorized-use alert (and dispatcher notification) from this confidence."
+    )
+    fleet_immobilizer_confidence: float = _setting(
+        0.9,
+        "Ask the dispatcher to confirm immobilisation of a moving vehicle from this confidence.",
+    )
+    fleet_learning_rate: float = _setting(
+        0.05, "SGD step of the classifier's correction per dispatcher verdict."
+    )
+    fleet_utc_offset_h: float = _setting(0.0, "Fleet's local time offset from UTC (hour habits).")
+    fleet_sim_vehicles: int = _setting(12, "make run: simulated trucks.")
+    fleet_sim_days: int = _setting(16, "make run: simulated days, compressed into the run.")
+    fleet_sim_seed: int = _setting(7, "Fleet simulator random seed.")
+
+    # safety
+    topic_zone_presence: str = _setting(
+        "aiot.safety.zone-presence.v1",
+        "Workers' zone presence, repartitioned by zone for the safety zone agent (internal).",
+    )
+    safety_site_map: str = _setting(
+        "", "Site map TOML (zones, risk levels). Empty: the packaged safety/site_map.toml."
+    )
+    safety_cluster_min_workers: int = _setting(
+        3, "K: a group alert needs at least this many workers stationary in a high-risk zone."
+    )
+    safety_cluster_min_dwell_s: float = _setting(
+        120.0, "T: event-time seconds each of them must have been stationary."
+    )
+    safety_man_down_still_s: float = _setting(
+        30.0, "N: event-time seconds without motion after an impact that make a man-down."
+    )
+    safety_impact_g: float = _setting(
+        2.5, "Acceleration peak (g) of a wearable window counted as an impact (fall, collision)."
+    )
+    safety_fatigue_raise: float = _setting(
+        1.2, "Fatigue score (mean one-sided deviation from the worker's baseline) that raises."
+    )
+    safety_fatigue_min_duration_s: float = _setting(
+        600.0, "Event-time seconds the fatigue score must stay above the raise level."
+    )
+    safety_sim_workers: int = _setting(20, "make run: simulated workers on the site.")
+    safety_sim_shift_h: float = _setting(
+        8.0, "make run: simulated shift length, compressed into the run's duration."
+    )
+    safety_sim_interval_s: float = _setting(
+        10.0, "Simulated seconds per wearable summary window (one reading per window)."
+    )
+    safety_sim_seed: int = _setting(7, "Safety simulator random seed.")
 
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:

@@ -30,11 +30,21 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
         NewTopic(settings.topic_ground_truth, 1, rf),
         NewTopic(settings.topic_commands, keyed, rf),
         NewTopic(settings.topic_command_acks, keyed, rf),
+        NewTopic(settings.topic_fleet_telemetry, keyed, rf),
+        NewTopic(settings.topic_fleet_verdicts, keyed, rf),
+        NewTopic(settings.topic_fleet_context, keyed, rf),
+        NewTopic(settings.topic_fleet_area, keyed, rf),
+        NewTopic(settings.topic_fleet_episodes, keyed, rf),
+        NewTopic(settings.topic_fleet_geofence_events, keyed, rf),
+        NewTopic(settings.edge_topic_wearables, keyed, rf),
+        NewTopic(settings.topic_zone_presence, keyed, rf),
     ]
     compacted = {"cleanup.policy": "compact" if settings.compact_topics else "delete"}
     plan += [
         NewTopic(settings.topic_models, 1, rf, topic_configs=dict(compacted)),
         NewTopic(settings.topic_edge_params, 1, rf, topic_configs=dict(compacted)),
+        NewTopic(settings.topic_fleet_geofences, 1, rf, topic_configs=dict(compacted)),
+        NewTopic(settings.topic_fleet_models, 1, rf, topic_configs=dict(compacted)),
     ]
     return plan
 

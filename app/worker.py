@@ -42,11 +42,15 @@ class WorkerContext:
 
 def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerContext:
     """Create the app with all agents, timers and web views registered."""
+    from agents.fleet import register_fleet
     from agents.maintenance import register_maintenance
+    from agents.safety import register_safety
 
     app = create_app(settings)
     ctx = WorkerContext(app, settings, metrics)
     register_maintenance(ctx)
+    register_fleet(ctx)
+    register_safety(ctx)
     _register_web(ctx)
     _register_monitor(ctx)
     return ctx
@@ -119,7 +123,13 @@ def _register_monitor(ctx: WorkerContext) -> None:
         ready = done and not app.rebalancing and bool(assignment)
         metrics.worker_ready.set(1 if ready else 0)
         now = time.time()
-        for agent in ("maintenance",):
+        for agent in (
+            "maintenance",
+            "fleet_vehicles",
+            "fleet_areas",
+            "safety_workers",
+            "safety_zones",
+        ):
             last = ctx.watchdog.last_progress(agent)
             if last is not None:
                 metrics.agent_progress.labels(agent).set(last)

@@ -46,7 +46,7 @@ from schemas import (
     decode_maintenance,
     decode_telemetry,
 )
-from streams import Emit, EntityCache, Entry, RecordMeta, dead_letter_emit, error_emit
+from streams import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit, error_emit
 
 __all__ = ["EngineLimits", "MaintenanceEngine"]
 
@@ -65,7 +65,7 @@ class EngineLimits:
     flush_every: int = 32
 
 
-class MaintenanceEngine:
+class MaintenanceEngine(KeyedEngine[AssetState]):
     """Stateful processor of one worker's maintenance partitions (see module docstring)."""
 
     def __init__(
@@ -75,16 +75,15 @@ class MaintenanceEngine:
         load_state: Callable[[str], bytes | None],
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(
+            load_state,
+            lambda data: AssetState.from_bytes(data, config),
+            limits.flush_every,
+            limits,
+            clock,
+        )
         self.config = config
         self.limits = limits
-        self._clock = clock
-        self.cache: EntityCache[AssetState] = EntityCache(
-            load_state, lambda data: AssetState.from_bytes(data, config), limits.flush_every
-        )
-        self._time_bounds = {
-            "min_event_time": limits.min_event_time,
-            "max_future_skew_s": limits.max_future_skew_s,
-        }
         self.models = ClassModels(config.new_failure_model)
         self.quality = AlertQuality()
         self.active_alerts = 0
@@ -105,18 +104,13 @@ class MaintenanceEngine:
                 out.setdefault(state.asset_class, []).append(float(mean[channel]))
         return out
 
-    def state_of(self, asset_id: str) -> AssetState | None:
-        """The in-memory state of ``asset_id`` (tests and diagnostics)."""
-        entry = self.cache.get(asset_id)
-        return entry.state if entry else None
-
     # ---- input -----------------------------------------------------------------------------
 
     def handle_telemetry(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
         """Process one raw telemetry message; never raises on bad input."""
         now = self._clock()
         try:
-            reading = decode_telemetry(raw, now=now, **self._time_bounds)
+            reading = decode_telemetry(raw, now=now, **self.time_bounds)
         except ValidationError as err:
             return [self._dead_letter(raw, err, meta, now)]
         entry = self._entry(reading.asset_id, reading.asset_class, meta.partition)
@@ -130,7 +124,7 @@ class MaintenanceEngine:
         """Process one raw maintenance event; never raises on bad input."""
         now = self._clock()
         try:
-            event = decode_maintenance(raw, now=now, **self._time_bounds)
+            event = decode_maintenance(raw, now=now, **self.time_bounds)
         except ValidationError as err:
             return [self._dead_letter(raw, err, meta, now)]
         entry = self._entry(event.asset_id, event.asset_class, meta.partition)

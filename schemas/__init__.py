@@ -14,6 +14,17 @@ from schemas.prediction import FeatureEvidence, Prediction
 from schemas.telemetry import FEATURE_FIELDS, TELEMETRY_RANGES, MachineTelemetry
 from schemas.topics import TOPICS, TopicSpec
 from schemas.validation import check_lateness, decode_maintenance, decode_telemetry
+from schemas.vehicle import (
+    DispatcherVerdict,
+    FleetEpisode,
+    Geofence,
+    GeofenceEvent,
+    VehicleTelemetry,
+    decode_geofence,
+    decode_vehicle_telemetry,
+    decode_verdict,
+)
+from schemas.wearable import WearableTelemetry, ZonePresence, decode_presence, decode_wearable
 
 __all__ = [
     "FEATURE_FIELDS",
@@ -22,7 +33,11 @@ __all__ = [
     "TOPICS",
     "Alert",
     "DeadLetter",
+    "DispatcherVerdict",
     "FeatureEvidence",
+    "FleetEpisode",
+    "Geofence",
+    "GeofenceEvent",
     "GroundTruthEvent",
     "MachineTelemetry",
     "MaintenanceEvent",
@@ -30,7 +45,15 @@ __all__ = [
     "Prediction",
     "TopicSpec",
     "ValidationError",
+    "VehicleTelemetry",
+    "WearableTelemetry",
+    "ZonePresence",
     "check_lateness",
+    "decode_geofence",
     "decode_maintenance",
+    "decode_presence",
     "decode_telemetry",
+    "decode_vehicle_telemetry",
+    "decode_verdict",
+    "decode_wearable",
 ]

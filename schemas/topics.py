@@ -20,6 +20,16 @@ from schemas.groundtruth import GroundTruthEvent
 from schemas.maintenance import MaintenanceEvent
 from schemas.prediction import Prediction
 from schemas.telemetry import MachineTelemetry
+from schemas.vehicle import (
+    AreaContext,
+    AreaNotice,
+    DispatcherVerdict,
+    FleetEpisode,
+    Geofence,
+    GeofenceEvent,
+    VehicleTelemetry,
+)
+from schemas.wearable import WearableTelemetry, ZonePresence
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -90,6 +100,60 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
                 EdgeParams,
                 "Per-asset-class parameters of the edge's local models (compacted).",
                 "topic_edge_params",
+            ),
+            TopicSpec(
+                "fleet_telemetry",
+                VehicleTelemetry,
+                "Vehicle GPS fixes with ignition and assignment.",
+                "topic_fleet_telemetry",
+            ),
+            TopicSpec(
+                "fleet_verdicts",
+                DispatcherVerdict,
+                "Dispatcher verdicts on fleet episodes (delayed labels).",
+                "topic_fleet_verdicts",
+            ),
+            TopicSpec(
+                "fleet_geofences",
+                Geofence,
+                "Depots, customer sites, service stations and restricted zones (compacted).",
+                "topic_fleet_geofences",
+            ),
+            TopicSpec(
+                "fleet_episodes",
+                FleetEpisode,
+                "Vehicle deviation episodes classified with confidence and reasons.",
+                "topic_fleet_episodes",
+            ),
+            TopicSpec(
+                "fleet_geofence_events",
+                GeofenceEvent,
+                "Vehicles entering, leaving or overstaying geofences.",
+                "topic_fleet_geofence_events",
+            ),
+            TopicSpec(
+                "fleet_area",
+                AreaNotice,
+                "Detour notices repartitioned by area (internal).",
+                "topic_fleet_area",
+            ),
+            TopicSpec(
+                "fleet_context",
+                AreaContext,
+                "Concurrent detours in an area, back to each vehicle (internal).",
+                "topic_fleet_context",
+            ),
+            TopicSpec(
+                "wearables",
+                WearableTelemetry,
+                "Wearable readings from edge gateways (pseudonymised, no raw biometrics).",
+                "edge_topic_wearables",
+            ),
+            TopicSpec(
+                "zone_presence",
+                ZonePresence,
+                "Workers' zone presence repartitioned by zone (internal, safety).",
+                "topic_zone_presence",
             ),
         )
     }

@@ -6,7 +6,17 @@ partitions in memory and decides when each is due for a table write. The Faust g
 an engine lives in :mod:`agents.glue`.
 """
 
+from streams.engine import KeyedEngine, TimeBounds
 from streams.entity_cache import EntityCache, Entry
 from streams.records import Emit, RecordMeta, dead_letter_emit, error_emit
 
-__all__ = ["Emit", "EntityCache", "Entry", "RecordMeta", "dead_letter_emit", "error_emit"]
+__all__ = [
+    "Emit",
+    "EntityCache",
+    "Entry",
+    "KeyedEngine",
+    "RecordMeta",
+    "TimeBounds",
+    "dead_letter_emit",
+    "error_emit",
+]

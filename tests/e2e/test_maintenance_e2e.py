@@ -7,88 +7,19 @@ not see each other's records.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import os
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
-from app.settings import Settings
 from app.topics import ensure_topics
-from app.worker_process import WorkerProcess, metric_sum
+from app.worker_process import WorkerProcess
 from simulator.runner import run_simulation
+from tests.kafka_support import consume_all, isolated, wait_drained
 
 pytestmark = pytest.mark.e2e
-
-TOPIC_FIELDS = (
-    "topic_telemetry",
-    "topic_maintenance",
-    "topic_predictions",
-    "topic_alerts",
-    "topic_dead_letters",
-    "topic_models",
-    "topic_ground_truth",
-)
-
-
-def isolated(kafka_url: str, **changes: Any) -> tuple[Settings, dict[str, str]]:
-    """Settings with unique topic names and app id, and the same as worker env overrides."""
-    tag = uuid.uuid4().hex[:8]
-    base = Settings(broker_url=kafka_url, partitions=4)
-    values: dict[str, Any] = {f: f"{getattr(base, f)}.{tag}" for f in TOPIC_FIELDS}
-    values["app_id"] = f"aiot-e2e-{tag}"
-    values["tansu_compat"] = not os.environ.get("AIOT_TEST_BROKER_URL")
-    values.update(changes)
-    settings = dataclasses.replace(base, **values)
-    env = {k: str(v) for k, v in values.items()}
-    env["partitions"] = str(settings.partitions)
-    return settings, env
-
-
-async def consume_all(bootstrap: str, topics: list[str], idle_s: float = 3.0) -> dict[str, list]:
-    """Read every record of ``topics`` until none arrives for ``idle_s``."""
-    consumer = AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        metadata_max_age_ms=1000,
-    )
-    await consumer.start()
-    out: dict[str, list] = {t: [] for t in topics}
-    try:
-        last = time.monotonic()
-        while time.monotonic() - last < idle_s:
-            batch = await consumer.getmany(timeout_ms=300)
-            for tp, records in batch.items():
-                out[tp.topic].extend(orjson.loads(r.value) for r in records)
-                last = time.monotonic()
-    finally:
-        await consumer.stop()
-    return out
-
-
-def wait_drained(worker: WorkerProcess, timeout_s: float = 60.0, consumed: int = 0) -> None:
-    """Wait until the worker reports zero lag twice in a row and has consumed ``consumed``
-    records (Tansu under-reports the high watermark by part of the last batch, so zero lag
-    alone can come a little early)."""
-    deadline = time.monotonic() + timeout_s
-    zero = 0
-    while time.monotonic() < deadline:
-        status, text = worker.get("/metrics")
-        seen = "aiot_consumer_lag{" in text
-        done = metric_sum(text, "aiot_events_in_total") >= consumed
-        idle = seen and metric_sum(text, "aiot_consumer_lag") == 0
-        zero = zero + 1 if status == 200 and idle and done else 0
-        if zero >= 2:
-            return
-        time.sleep(1.0)
-    raise TimeoutError(f"worker did not drain:\n{worker.log_tail()}")
 
 
 def test_simulated_failures_are_predicted_and_bad_input_is_dead_lettered(

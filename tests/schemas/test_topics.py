@@ -19,13 +19,22 @@ def test_registry_lists_the_logical_topics():
         "commands",
         "command_acks",
         "edge_params",
+        "fleet_telemetry",
+        "fleet_verdicts",
+        "fleet_geofences",
+        "fleet_episodes",
+        "fleet_geofence_events",
+        "fleet_area",
+        "fleet_context",
+        "wearables",
+        "zone_presence",
     ]
 
 
 @pytest.mark.parametrize("spec", TOPICS.values(), ids=list(TOPICS))
 def test_each_topic_reads_its_name_from_settings(spec):
     settings = Settings()
-    assert spec.setting == f"topic_{spec.name}"
+    assert spec.setting in (f"topic_{spec.name}", f"edge_topic_{spec.name}")
     assert spec.topic_name(settings) == getattr(settings, spec.setting)
     assert spec.topic_name(settings.replace(**{spec.setting: "custom"})) == "custom"
 

@@ -1,0 +1,1 @@
+"""Simulated construction site for the safety domain: workers, shifts, wearables, ground truth."""

@@ -1,0 +1,61 @@
+"""The base of every domain engine: per-entity states, validation time bounds and the clock.
+
+Domain engines (maintenance assets, fleet vehicles and areas, safety workers and zones) differ
+in what they compute per record, not in how they hold state: each keeps an
+:class:`~streams.entity_cache.EntityCache` of its entities, validates event times against the
+same bounds and reads the wall clock through an injectable function (tests pass a fixed one).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
+
+from streams.entity_cache import EncodableState, EntityCache
+
+__all__ = ["KeyedEngine", "TimeBounds"]
+
+S = TypeVar("S", bound=EncodableState)
+
+
+class TimeBounds(Protocol):
+    """Event-time validation bounds (a domain's limits or config object provides them)."""
+
+    @property
+    def min_event_time(self) -> float:
+        """Event times before this (epoch seconds) are rejected as too old."""
+        ...
+
+    @property
+    def max_future_skew_s(self) -> float:
+        """Event times further than this ahead of the wall clock are rejected."""
+        ...
+
+
+class KeyedEngine(Generic[S]):
+    """Holds a domain's entity states and the bounds its decoders validate event times with.
+
+    ``self.cache`` is the :class:`EntityCache` the agent takes due table writes from;
+    ``self.time_bounds`` is passed to the schema decoders as keyword arguments.
+    """
+
+    def __init__(
+        self,
+        load_state: Callable[[str], bytes | None],
+        decode: Callable[[bytes], S],
+        flush_every: int,
+        bounds: TimeBounds,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self.cache: EntityCache[S] = EntityCache(load_state, decode, flush_every)
+        self.time_bounds = {
+            "min_event_time": bounds.min_event_time,
+            "max_future_skew_s": bounds.max_future_skew_s,
+        }
+
+    def state_of(self, key: str) -> S | None:
+        """The in-memory state of entity ``key`` (tests and diagnostics)."""
+        entry = self.cache.get(key)
+        return entry.state if entry else None
