@@ -23,3 +23,11 @@ def test_bad_value_names_the_variable():
 def test_every_setting_is_documented():
     docs = Settings.documented()
     assert docs and all(env.startswith("AIOT_") and doc for env, _, doc in docs)
+
+
+def test_readme_settings_table_lists_every_setting_with_its_default():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for env, default, _ in Settings.documented():
+        assert f"| `{env}` | `{default}` |" in readme, env
