@@ -345,6 +345,11 @@ def test_production_prometheus_rule_is_well_formed_and_covers_the_failure_modes(
         "aiot_worker_ready",
     ):
         assert metric in by_metric, f"no alert on {metric}"
+    man_down = next(r for r in rules if r["alert"] == "AiotManDown")
+    assert (
+        r'alert_type="man_down"' in man_down["expr"]
+        and man_down["labels"]["severity"] == "critical"
+    )
     no_input = next(r for r in rules if r["alert"] == "AiotNoInput")
     assert "rate(aiot_events_in_total" in no_input["expr"] and "== 0" in no_input["expr"]
 
@@ -367,6 +372,9 @@ def test_production_dashboard_is_a_sidecar_config_map_with_the_key_panels(
         "Model precision and recall",
         "Alert lead time before failure",
         "Ready and recovery state per pod",
+        "Fleet episodes by class",
+        "Safety alerts raised",
+        "Entities tracked by domain",
     ):
         assert expected in titles
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p.get("targets", []))
