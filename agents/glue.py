@@ -150,6 +150,7 @@ def keyed_agent(
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_tick: Callable[[], Awaitable[None]] | None = None,
     key_field: str = "asset_id",
+    on_error: Callable[[bytes, RecordMeta, Exception], Emit] | None = None,
 ) -> Any:
     """Register the agent ``name`` running ``handle`` over ``inputs`` with state in ``table``.
 
@@ -161,6 +162,8 @@ def keyed_agent(
     event of the entity's partition). ``on_start`` runs before the first event (e.g. restoring
     shared models) and ``on_tick`` with every timer tick (e.g. publishing models, gauges).
     ``key_field`` names the member field that keys each reading of a frame (the entity id).
+    ``on_error`` builds the dead letter of a record whose processing raised (an engine's
+    ``error_letter``, which redacts sensitive input); default: the record as it came.
     """
     app = ctx.app
     metrics = ctx.metrics
@@ -181,7 +184,10 @@ def keyed_agent(
                 "%s agent failed on %s[%d]@%d", name, meta.topic, meta.partition, meta.offset
             )
             metrics.agent_errors.labels(name).inc()
-            emits = [error_emit(raw, meta, exc, time.time())]
+            if on_error is not None:
+                emits = [on_error(raw, meta, exc)]
+            else:
+                emits = [error_emit(raw, meta, exc, time.time())]
         await sender.send(emits)
         if meta.key:
             state = cache.take_flush(meta.key.decode("utf-8", "replace"))

@@ -150,5 +150,6 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         sender,
         on_start=restore_models,
         on_tick=publish,
+        on_error=engine.error_letter,
     )
     return engine

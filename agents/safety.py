@@ -78,6 +78,7 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
         worker_sender,
         on_tick=worker_gauges,
         key_field="worker_id",
+        on_error=workers.error_letter,
     )
 
     zone_table = state_table(
@@ -102,5 +103,6 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
         zone_sender,
         on_tick=zone_gauges,
         key_field="zone_id",
+        on_error=zones.error_letter,
     )
     return workers, zones

@@ -46,7 +46,7 @@ from schemas import (
     decode_maintenance,
     decode_telemetry,
 )
-from streams import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit, error_emit
+from streams import Emit, Entry, KeyedEngine, RecordMeta
 
 __all__ = ["EngineLimits", "MaintenanceEngine"]
 
@@ -112,12 +112,12 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         try:
             reading = decode_telemetry(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [self._dead_letter(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self._entry(reading.asset_id, reading.asset_class, meta.partition)
         try:
             check_lateness(reading.ts, entry.state.tracker.last_ts, self.limits.max_lateness_s)
         except ValidationError as err:
-            return [self._dead_letter(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         return self._score(reading, entry, now)
 
     def handle_maintenance(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
@@ -126,7 +126,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         try:
             event = decode_maintenance(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [self._dead_letter(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self._entry(event.asset_id, event.asset_class, meta.partition)
         entry.flush_soon()  # labels are rare and precious: write them at once
         if event.kind == "failure":
@@ -134,10 +134,6 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         if event.kind == "repair":
             return self._on_repair(event, entry)
         return []
-
-    def dead_letter_for_error(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Emit:
-        """A dead letter for a record whose processing raised unexpectedly (a bug, not input)."""
-        return error_emit(raw, meta, exc, self._clock())
 
     # ---- state flushing ---------------------------------------------------------------------
 
@@ -159,9 +155,6 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         return self.cache.entry(
             asset_id, partition, lambda: AssetState.new(asset_class, self.config)
         )
-
-    def _dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
-        return dead_letter_emit(raw, err, meta, now)
 
     def _score(self, reading: MachineTelemetry, entry: Entry[AssetState], now: float) -> list[Emit]:
         cfg = self.config

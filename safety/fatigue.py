@@ -16,7 +16,7 @@ same effort costs a tired worker more beats).
   standard deviations (slower, more irregular, higher heart rate), each clipped to [0, 4]. A
   short carrying bout moves the slow level only a little; sustained fatigue moves all three.
 
-The state is a fixed 88-byte struct (:meth:`FatigueTracker.to_bytes`).
+The state is a fixed 84-byte struct (:meth:`FatigueTracker.to_bytes`).
 """
 
 from __future__ import annotations

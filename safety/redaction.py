@@ -1,4 +1,4 @@
-"""Keep identities and raw biometrics out of dead letters of wearable input.
+"""Keep identities and raw biometrics out of dead letters of wearable and zone-presence input.
 
 A dead letter carries the rejected message's bytes and key. For wearable input those bytes may hold
 exactly what must not leave the site - a raw worker id (a misconfigured gateway) or raw

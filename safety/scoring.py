@@ -9,9 +9,12 @@ Matching, per kind (event times):
 * ``stationary_cluster``: a raise for the same zone between the condition (K workers
   stationary T seconds) minus ``grace_s`` and the end of the episode plus ``grace_s``.
 
-A raise that matches no episode of its kind is a false alert. Precision counts raises; recall
-counts episodes. ``latencies_s`` (real seconds from the reading that completed a condition to
-the alert on Kafka) are supplied by the live run and summarised, never judged here.
+A raise that matches no episode of its kind is a false alert. A raise detects at most one
+episode (the earliest still undetected one whose window holds it), so one alert spanning two
+episodes counts once; a raise whose episodes were all detected already is a ``duplicate`` (a
+true alert, listed apart). Precision counts raises; recall counts episodes. ``latencies_s``
+(real seconds from the reading that completed a condition to the alert on Kafka) are supplied
+by the live run and summarised, never judged here.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ KIND_OF_ALERT: Mapping[str, str] = {
 
 @dataclass(slots=True)
 class KindScore:
-    """Counts of one kind: episodes, detected episodes, raises, matched raises, delays."""
+    """Counts of one kind: episodes, detected episodes, raises, matched and duplicate raises
+    (matched, but of an episode detected before), event-time delays of the detections."""
 
     episodes: int = 0
     detected: int = 0
     raised: int = 0
     matched: int = 0
+    duplicates: int = 0
     delays_s: list[float] = field(default_factory=list)
 
     @property
@@ -65,6 +70,7 @@ class KindScore:
             "detected": self.detected,
             "raised": self.raised,
             "false": self.raised - self.matched,
+            "duplicates": self.duplicates,
             "recall": rounded(self.recall),
             "precision": rounded(self.precision),
             "median_delay_s": rounded(statistics.median(self.delays_s)) if self.delays_s else None,
@@ -150,13 +156,14 @@ def score_safety(
         score.raised += 1
         first = float(alert["first_ts"])
         subject = str(alert["asset_id"])
-        hit = False
-        for key, start, end, condition, seen in episodes[kind]:
-            if key == subject and start <= first <= end:
-                hit = True
-                if not seen[0]:
-                    seen[0] = True
-                    score.detected += 1
-                    score.delays_s.append(float(alert["ts"]) - condition)
-        score.matched += hit
+        hits = [e for e in episodes[kind] if e[0] == subject and e[1] <= first <= e[2]]
+        fresh = [e for e in hits if not e[4][0]]
+        if fresh:
+            _, _, _, condition, seen = min(fresh, key=lambda e: e[1])
+            seen[0] = True
+            score.detected += 1
+            score.delays_s.append(float(alert["ts"]) - condition)
+        elif hits:
+            score.duplicates += 1
+        score.matched += bool(hits)
     return SafetyScore(kinds, [float(x) for x in latencies_s])

@@ -36,7 +36,7 @@ from safety.redaction import redact_key, redact_wearable
 from safety.worker_state import WorkerState
 from schemas import ValidationError
 from schemas.command import Command
-from schemas.wearable import WearableTelemetry, ZonePresence, decode_wearable
+from schemas.wearable import PresenceState, WearableTelemetry, ZonePresence, decode_wearable
 from streams import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit
 
 __all__ = ["MODEL_VERSION", "PRESENCE", "WorkerEngine", "alert_emit", "command_emit"]
@@ -84,7 +84,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         try:
             reading = decode_wearable(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [self._dead_letter(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self.cache.entry(reading.worker_id, meta.partition, WorkerState)
         state = entry.state
         last = state.last_ts
@@ -95,13 +95,14 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                     f"ts={reading.ts!r} is {last - reading.ts:.3f} s behind the worker's newest "
                     f"event time, max lateness {self.limits.max_lateness_s!r} s",
                 )
-                return [self._dead_letter(raw, late, meta, now)]
+                return [self.dead_letter(raw, late, meta, now)]
             self.out_of_order += 1  # a redelivered or reordered window: already accounted for
             return []
         entry.touch()
         return self._process(reading, entry, now)
 
-    def _dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+        """Dead letters of wearable input are redacted: no biometrics, no raw ids or keys."""
         safe_raw = redact_wearable(raw, self.limits.biometric_fields)
         safe_meta = RecordMeta(meta.topic, meta.partition, meta.offset, redact_key(meta.key))
         return dead_letter_emit(safe_raw, err, safe_meta, now)
@@ -126,21 +127,23 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         return out
 
     def _new_shift(self, r: WearableTelemetry, entry: Entry[WorkerState], out: list[Emit]) -> None:
-        """A new shift: fatigue levels back to the baseline, a man-down left open is closed."""
+        """A new shift: fatigue levels back to the baseline (rest resets fatigue), so a fatigue
+        alert left open at the end of the last shift is closed, and so is a man-down."""
         state = entry.state
         state.shift_start = r.ts
         state.fatigue.new_shift()
         state.man_down.disarm()
-        transition = clear_event(
-            self.config.policies[MAN_DOWN],
-            state.man_down_alert,
-            asset_id=r.worker_id,
-            ts=r.ts,
-            detail="wearable back at the start of a new shift",
-        )
-        if transition is not None:
-            entry.flush_soon()
-            out.append(self._alert(transition))
+        for kind, alert in ((FATIGUE, state.fatigue_alert), (MAN_DOWN, state.man_down_alert)):
+            transition = clear_event(
+                self.config.policies[kind],
+                alert,
+                asset_id=r.worker_id,
+                ts=r.ts,
+                detail="wearable back at the start of a new shift",
+            )
+            if transition is not None:
+                entry.flush_soon()
+                out.append(self._alert(transition))
 
     # ---- fatigue ----------------------------------------------------------------------------
 
@@ -241,7 +244,9 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         detector = state.man_down
         step = detector.update(r, cfg, gap)
         policy = cfg.policies[MAN_DOWN]
-        if step is ManDownStep.DOWN:
+        if step is ManDownStep.ARMED:
+            entry.flush_soon()  # an impact is rare; a restart must not forget it
+        elif step is ManDownStep.DOWN:
             zone = cfg.site_map.zone_at(r.x_m, r.y_m)
             still = r.ts - detector.impact_ts
             evidence = Evidence(
@@ -307,7 +312,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         tracker.update(r, cfg.still_radius_m)
         x, y = tracker.position()
         zone = cfg.site_map.zone_at(x, y)
-        kind = "stationary" if tracker.stationary else "moving"
+        kind: PresenceState = "stationary" if tracker.stationary else "moving"
         since = tracker.since if tracker.stationary else r.ts
         previous = state.presence_zone
         near_dwell = cfg.cluster_min_dwell_s - r.window_s
@@ -333,7 +338,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         r: WearableTelemetry,
         state: WorkerState,
         zone: str,
-        kind: str,
+        kind: PresenceState,
         since: float,
         x: float,
         y: float,
@@ -342,7 +347,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             zone_id=zone,
             worker_id=r.worker_id,
             ts=r.ts,
-            state=kind,  # type: ignore[arg-type]
+            state=kind,
             since=since,
             x_m=round(x, 2),
             y_m=round(y, 2),

@@ -4,12 +4,12 @@
 |---|---|
 | header: version, last event time, shift start, presence bookkeeping, walking | 35 |
 | fatigue tracker (baseline, levels) | 84 |
-| man-down detector | 33 |
-| stationary tracker | 50 |
+| man-down detector | 35 |
+| stationary tracker | 46 |
 | alert states: fatigue, man-down | 2 x 48 |
 | zone id, device id, site (length-prefixed UTF-8) | <= 3 x 65 |
 
-About 310 bytes plus the three ids; the tests keep it under 1 KB.
+About 300 bytes plus the three ids; the tests keep it under 1 KB.
 """
 
 from __future__ import annotations

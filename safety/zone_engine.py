@@ -6,10 +6,14 @@ event-time watermark. A member's dwell is what its own newest record proves
 each been stationary for at least T seconds a ``stationary_cluster`` alert is raised with who
 (pseudonyms), where (zone, centre of the group) and how long; it is updated when the group
 grows or shrinks and cleared when fewer than K remain. A raise is stamped with the newest event
-time among the group's own records (when the condition is proven), not the zone's watermark,
-which readings of other workers from other partitions may have moved ahead. Each member of
+time among the group's own records (when the condition is proven; never past the wall clock),
+not the zone's watermark, which readings of other workers from other partitions may have
+moved ahead. Each member of
 the group gets a haptic warning once per episode. Members not heard of for
-``presence_stale_s`` are dropped (a wearable switched off must not hold a zone's state).
+``presence_stale_s`` before the watermark are dropped (a wearable switched off must not hold a
+zone's state); the watermark never passes the wall clock, so one wearable with a fast clock
+cannot make the others look stale. A rejected record is dead-lettered redacted like a wearable
+reading (:mod:`safety.redaction`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable
 from alerting import AlertTransition, Evidence, clear_event, raise_event
 from safety.commands import haptic_warning
 from safety.config import STATIONARY_CLUSTER, SafetyConfig, SafetyLimits
+from safety.redaction import redact_wearable
 from safety.worker_engine import MODEL_VERSION, alert_emit, command_emit
 from safety.zone_state import Member, ZoneState
 from schemas import ValidationError
@@ -45,18 +50,25 @@ class ZoneEngine(KeyedEngine[ZoneState]):
         self.limits = limits
         self.active = 0
 
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+        """Dead letters of presence records are redacted like wearable readings."""
+        return dead_letter_emit(redact_wearable(raw, self.limits.biometric_fields), err, meta, now)
+
     def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
         """Process one raw zone-presence record; never raises on bad input."""
         now = self._clock()
         try:
             presence = decode_presence(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [dead_letter_emit(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self.cache.entry(presence.zone_id, meta.partition, ZoneState)
         entry.touch()
         state = entry.state
-        if math.isnan(state.watermark) or presence.ts > state.watermark:
-            state.watermark = presence.ts
+        # Never ahead of the wall clock: a wearable whose clock runs fast (accepted up to
+        # max_future_skew_s) must not make every other member look stale and blind the zone.
+        event_ts = min(presence.ts, now)
+        if math.isnan(state.watermark) or event_ts > state.watermark:
+            state.watermark = event_ts
         self._update_member(state, presence)
         self._forget_stale(state)
         return self._evaluate(presence.zone_id, entry, now)
@@ -102,7 +114,13 @@ class ZoneEngine(KeyedEngine[ZoneState]):
         policy = cfg.policies[STATIONARY_CLUSTER]
         transition: AlertTransition | None
         if len(group) >= cfg.cluster_min_workers:
-            ts = max(m.last_ts for _, m in group)  # when the group's own records prove it
+            # When the group's own records prove it, but not past the wall clock (a fast
+            # wearable clock) nor before the zone's last transition (a clear is stamped with the
+            # watermark, which another partition may have moved on): the alert lifecycle
+            # ignores a stamp older than its last one, and a later clear must not be ignored.
+            ts = min(max(m.last_ts for _, m in group), now)
+            if state.alert.last_ts is not None:
+                ts = max(ts, state.alert.last_ts)
             dwells = [m.last_ts - m.since for _, m in group]
             group_dwell = sorted(dwells, reverse=True)[cfg.cluster_min_workers - 1]
             cx = sum(m.x for _, m in group) / len(group)

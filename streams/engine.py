@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
+from schemas import ValidationError
 from streams.entity_cache import EncodableState, EntityCache
+from streams.records import Emit, RecordMeta, dead_letter_emit
 
 __all__ = ["KeyedEngine", "TimeBounds"]
 
@@ -59,3 +61,17 @@ class KeyedEngine(Generic[S]):
         """The in-memory state of entity ``key`` (tests and diagnostics)."""
         entry = self.cache.get(key)
         return entry.state if entry else None
+
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+        """The dead letter of rejected input; a domain whose input is sensitive (biometrics,
+        personal ids) overrides it to redact the record before it leaves the engine."""
+        return dead_letter_emit(raw, err, meta, now)
+
+    def error_letter(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Emit:
+        """A dead letter for a record whose processing raised (a bug, not bad input).
+
+        It goes through :meth:`dead_letter`, so a crash never leaks what validation would
+        have redacted.
+        """
+        err = ValidationError("processing_error", f"{type(exc).__name__}: {exc}")
+        return self.dead_letter(raw, err, meta, self._clock())

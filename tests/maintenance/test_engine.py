@@ -193,7 +193,7 @@ def test_degradation_raises_an_alert_with_evidence():
 
 def test_processing_error_is_a_dead_letter():
     engine = make_engine()
-    emit = engine.dead_letter_for_error(b"{}", TELEMETRY, RuntimeError("boom"))
+    emit = engine.error_letter(b"{}", TELEMETRY, RuntimeError("boom"))
     letter = orjson.loads(emit.value)
     assert letter["reason"] == "processing_error" and "boom" in letter["detail"]
 

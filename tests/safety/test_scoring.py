@@ -72,3 +72,20 @@ def test_cluster_alert_before_the_condition_or_man_down_before_the_fall_is_false
     score = score_safety(TRUTH, alerts, grace_s=30.0)
     assert score.false_alerts == 2
     assert score.summary()["median_alert_latency_s"] is None
+
+
+def test_one_raise_detects_one_episode_and_a_repeat_is_a_duplicate():
+    truth = [
+        _truth("stationary_cluster", "crane-lift", 3000.0, 3120.0, 3400.0),
+        _truth("stationary_cluster", "crane-lift", 3290.0, 3410.0, 3600.0),
+    ]
+    spanning = [_alert("stationary_cluster", "crane-lift", 3400.0)]  # in both windows
+    score = score_safety(truth, spanning, grace_s=30.0).kinds["stationary_cluster"]
+    assert (score.detected, score.matched, score.duplicates) == (1, 1, 0)
+    repeated = [
+        _alert("stationary_cluster", "crane-lift", 3125.0),
+        _alert("stationary_cluster", "crane-lift", 3200.0),
+    ]
+    score = score_safety(truth, repeated, grace_s=30.0).kinds["stationary_cluster"]
+    assert (score.detected, score.matched, score.duplicates) == (1, 2, 1)
+    assert score.to_dict()["duplicates"] == 1

@@ -128,6 +128,17 @@ def test_bad_input_is_dead_lettered_without_identity_or_biometrics():
     assert b"Jane" not in base64.b64decode(orjson.loads(broken.value)["original_b64"])
 
 
+def test_a_processing_crash_is_dead_lettered_redacted_too():
+    engine = _engine()
+    record = reading(START, heart_rate_bpm=131, ecg=[0.1, 0.2])
+    letter = engine.error_letter(raw(record), meta(key="Jane.Doe"), RuntimeError("boom"))
+    body = orjson.loads(letter.value)
+    original = base64.b64decode(body["original_b64"])
+    assert body["reason"] == "processing_error" and "boom" in body["detail"]
+    assert b"heart_rate_bpm" not in original and b"ecg" not in original
+    assert letter.key == b"<redacted>"
+
+
 def test_redelivered_reading_is_skipped_and_counted_too_old_is_dead_lettered():
     engine = _engine()
     _feed(engine, [reading(START), reading(START + 10)])
@@ -161,3 +172,27 @@ def test_a_man_down_left_open_at_shift_end_is_cleared_by_the_next_shift():
         ("raised", START - 86360),
         ("cleared", START),
     ]
+
+
+def test_a_fatigue_alert_left_open_at_shift_end_is_cleared_by_the_next_shift():
+    engine = _engine()
+    day = START - 86400 * 3
+    out = _shift(engine, day, tired_after_h=4.0)
+    fatigue = [a for a in out if a.get("alert_type") == "worker_fatigue"]
+    assert [a["state"] for a in fatigue][-1] != "cleared"  # still tired at the shift's end
+    nxt = day + 86400
+    alerts = [orjson.loads(e.value) for e in _feed(engine, [reading(nxt)]) if e.topic == "alerts"]
+    assert [(a["alert_type"], a["state"], a["ts"]) for a in alerts] == [
+        ("worker_fatigue", "cleared", nxt)
+    ]
+    assert engine.active["worker_fatigue"] == 0
+
+
+def test_an_impact_is_written_at_once_so_a_restart_keeps_it():
+    engine = _engine()
+    _feed(engine, [reading(START), reading(START + 10, accel_peak_g=5.0)])
+    data = engine.cache.take_flush(WORKER)  # what the agent writes to the table now
+    assert data is not None
+    restored = _engine({WORKER: data})
+    out = _feed(restored, [lying(START + 10 + 10 * i) for i in range(1, 4)])
+    assert [orjson.loads(e.value)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]

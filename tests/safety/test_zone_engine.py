@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import orjson
 
 from edge.privacy import pseudonymise
@@ -101,3 +103,62 @@ def test_bad_presence_is_dead_lettered():
     [letter] = _engine().handle(b'{"zone_id": "crane-lift"}', meta("crane-lift"))
     assert letter.topic == "dead_letters"
     assert orjson.loads(letter.value)["reason"] == "missing_field"
+
+
+def test_bad_presence_dead_letter_is_redacted():
+    record = {"zone_id": "crane-lift", "worker_id": "Jane.Doe", "heart_rate_bpm": 131}
+    [letter] = _engine().handle(orjson.dumps(record), meta("crane-lift"))
+    original = base64.b64decode(orjson.loads(letter.value)["original_b64"])
+    assert b"Jane" not in original and b"heart_rate_bpm" not in original
+
+
+def test_a_group_forming_again_raises_even_behind_a_clear_stamped_by_another_partition():
+    engine = _engine()
+    a, b, c, d = WORKERS[:4]
+    _run(engine, [a, b, c])  # raised; records up to START + 202
+    zone = meta("crane-lift")
+    ahead = START + 380  # a worker of a partition that is ahead, just walking through
+    engine.handle(_presence(d, ahead, ahead, state="moving"), zone)
+    out = engine.handle(_presence(a, START + 210, START + 210, state="moving"), zone)
+    assert [orjson.loads(e.value)["state"] for e in out if e.topic == "alerts"] == ["cleared"]
+    out = []
+    for step in range(220, 351, 10):  # a stops again at START + 215; b and c never moved
+        ts = START + step
+        out += engine.handle(_presence(a, ts, START + 215), zone)
+        out += engine.handle(_presence(b, ts + 1, START + 5), zone)
+        out += engine.handle(_presence(c, ts + 2, START + 10), zone)
+    alerts = [orjson.loads(e.value) for e in out if e.topic == "alerts"]
+    assert [x["state"] for x in alerts][:1] == ["raised"]
+    assert alerts[0]["first_ts"] == ahead  # not before the clear it follows
+
+
+def test_one_wearable_with_a_fast_clock_does_not_blind_the_zone():
+    engine = ZoneEngine(config(), limits(), lambda key: None, lambda: START + 305)  # live
+    _run(engine, WORKERS[:3])  # raised; records up to START + 202
+    fast = START + 210 + 290  # a passer-by whose wearable clock runs 290 s ahead
+    out = engine.handle(_presence(WORKERS[3], fast, fast, state="moving"), meta("crane-lift"))
+    for step in range(210, 301, 10):
+        for n, worker in enumerate(WORKERS[:3]):
+            ts = START + step + n
+            out += engine.handle(_presence(worker, ts, START + 5 * n), meta("crane-lift"))
+    assert not [e for e in out if e.topic == "alerts"]  # still raised, not cleared
+    state = engine.state_of("crane-lift")
+    assert state is not None and set(WORKERS[:3]) <= set(state.members) and state.alert.active
+
+
+def test_a_group_with_a_fast_clock_member_still_clears_when_it_breaks_up():
+    wall = [START]
+    engine = ZoneEngine(config(), limits(), lambda key: None, lambda: wall[0])
+    a, b, s = WORKERS[:3]
+    zone = meta("crane-lift")
+    out = []
+    for step in range(0, 161, 10):
+        wall[0] = START + step + 2
+        out += engine.handle(_presence(a, START + step, START), zone)
+        out += engine.handle(_presence(b, START + step + 1, START), zone)
+        out += engine.handle(_presence(s, START + step + 200, START + 200), zone)  # 200 s fast
+    wall[0] = START + 172
+    out += engine.handle(_presence(a, START + 170, START + 170, state="moving"), zone)
+    alerts = [orjson.loads(e.value) for e in out if e.topic == "alerts"]
+    assert [x["state"] for x in alerts] == ["raised", "cleared"]
+    assert alerts[0]["first_ts"] <= START + 122  # stamped no later than the wall clock
