@@ -1,11 +1,12 @@
 """Cross-vehicle context per area: concurrent detours of several vehicles mean traffic.
 
-The vehicle agent announces every closed detour-shaped episode (:class:`AreaNotice`) to the
-areas around the middle of the skipped stretch: the four ~2 km cells whose centres surround it,
-so two detours around the same blocked road always share at least one area even when the cell
-border runs through it. The area agent keeps, per area, the recent notices (a bounded ring) and
-answers each vehicle involved with how many *other* vehicles made a detour there within
-``window_s`` (:class:`AreaContext`, keyed by vehicle, back to the vehicle agent).
+The vehicle agent announces every closed detour-shaped episode (:class:`AreaNotice`) with the
+stretch of route it skipped - from where it left the route to where it rejoined it - to every
+~2 km area that stretch touches (:func:`stretch_areas`), so two detours around the same blocked
+road always share at least one area however long their stretches are. The area agent keeps,
+per area, the recent notices (a bounded ring) and answers each vehicle involved with how many
+*other* vehicles skipped a stretch within ``area_match_m`` of its own and started within
+``window_s`` of it (:class:`AreaContext`, keyed by vehicle, back to the vehicle agent).
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from typing import Any
 import orjson
 
 from fleet.config import FleetConfig
-from fleet.geo import EARTH_M_PER_DEG, haversine_m
+from fleet.geo import EARTH_M_PER_DEG, haversine_m, segment_distance_m
 from schemas import ValidationError
 from schemas.vehicle import AreaContext, AreaNotice
 from streams import Emit, KeyedEngine, RecordMeta, dead_letter_emit
 
-__all__ = ["AreaEngine", "AreaState", "area_ids"]
+__all__ = ["AreaEngine", "AreaState", "area_ids", "notice_row", "stretch_areas"]
 
 MAX_NOTICES = 32
+MAX_STRETCH_AREAS = 16
+
+Stretch = tuple[float, float, float, float]
 
 
 def area_ids(lat: float, lon: float, cell_m: float) -> list[str]:
@@ -42,8 +46,37 @@ def area_ids(lat: float, lon: float, cell_m: float) -> list[str]:
     return [f"area:{r}:{c}" for r, c in cells]
 
 
+def stretch_areas(lat1: float, lon1: float, lat2: float, lon2: float, cell_m: float) -> list[str]:
+    """The areas around a skipped stretch of route (from ``(lat1, lon1)`` to ``(lat2, lon2)``).
+
+    The union of :func:`area_ids` of points every half area side along the stretch (at most
+    :data:`MAX_STRETCH_AREAS`), nearest the start first: two stretches that come within an area
+    side of each other anywhere always share at least one of them.
+    """
+    length = haversine_m(lat1, lon1, lat2, lon2)
+    steps = max(1, math.ceil(length / (cell_m / 2.0)))
+    out: dict[str, None] = {}
+    for k in range(steps + 1):
+        f = k / steps
+        for area in area_ids(lat1 + f * (lat2 - lat1), lon1 + f * (lon2 - lon1), cell_m):
+            out[area] = None
+    return list(out)[:MAX_STRETCH_AREAS]
+
+
+def _stretch(row: list[Any]) -> Stretch:
+    """The skipped stretch of a notice row (a point for rows of the one-point format)."""
+    lat, lon = float(row[4]), float(row[5])
+    if len(row) >= 8:
+        return lat, lon, float(row[6]), float(row[7])
+    return lat, lon, lat, lon
+
+
 class AreaState:
-    """Recent detour notices of one area: ``[vehicle, episode, start, end, lat, lon]`` rows."""
+    """Recent detour notices of one area.
+
+    Rows are ``[vehicle, episode, start, end, lat, lon, rejoin_lat, rejoin_lon]``: the skipped
+    stretch runs from (lat, lon), where the vehicle left its route, to where it rejoined it.
+    """
 
     __slots__ = ("notices", "told")
 
@@ -90,7 +123,7 @@ class AreaEngine(KeyedEngine[AreaState]):
         now = self._clock()
         try:
             notice = AreaNotice.from_dict(orjson.loads(raw))
-            start, end = float(notice.start_ts), float(notice.end_ts)
+            row = notice_row(notice)
             if not notice.area_id or not notice.vehicle_id or not notice.episode_id:
                 raise ValidationError("missing_field", "area notice lacks its ids")
         except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
@@ -102,18 +135,18 @@ class AreaEngine(KeyedEngine[AreaState]):
             return [dead_letter_emit(raw, err, meta, now)]
         entry = self.cache.entry(notice.area_id, meta.partition, AreaState)
         entry.touch()
-        row = [notice.vehicle_id, notice.episode_id, start, end, notice.lat, notice.lon]
         return self.apply(entry.state, notice.area_id, row, probe=bool(notice.probe))
 
     def apply(self, state: AreaState, area: str, row: list[Any], probe: bool = False) -> list[Emit]:
         """Add one notice row and tell every involved vehicle its count of concurrent others.
 
         Two detours are concurrent when they started within ``area_window_s`` of each other
-        and the middles of their skipped stretches lie within one area side of each other.
-        A ``probe`` adds nothing and is always answered (final context, count possibly 0).
+        and their skipped stretches come within ``area_match_m`` of each other (they skipped
+        the same blocked road). A ``probe`` adds nothing and is always answered (final
+        context, count possibly 0).
         """
         window = self.config.area_window_s
-        near_m = self.config.area_cell_m
+        near_m = self.config.area_match_m
         if probe:
             return [self._answer(state, area, row, window, near_m)]
         end = float(row[3])
@@ -125,11 +158,7 @@ class AreaEngine(KeyedEngine[AreaState]):
         state.told = {k: v for k, v in state.told.items() if k in live}
 
         def concurrent(a: list[Any], b: list[Any]) -> bool:
-            fa = [float(x) for x in a[2:6]]
-            fb = [float(x) for x in b[2:6]]
-            return (
-                abs(fa[0] - fb[0]) <= window and haversine_m(fa[2], fa[3], fb[2], fb[3]) <= near_m
-            )
+            return _concurrent(a, b, window, near_m)
 
         emits: list[Emit] = []
         for other in state.notices:
@@ -150,13 +179,33 @@ class AreaEngine(KeyedEngine[AreaState]):
     def _answer(state: AreaState, area: str, row: list[Any], window: float, near_m: float) -> Emit:
         """The final count of other vehicles concurrent with the probed episode."""
         vehicle = str(row[0])
-        start, lat, lon = float(row[2]), float(row[4]), float(row[5])
         others = {
             str(o[0])
             for o in state.notices
-            if str(o[0]) != vehicle
-            and abs(float(o[2]) - start) <= window
-            and haversine_m(float(o[4]), float(o[5]), lat, lon) <= near_m
+            if str(o[0]) != vehicle and _concurrent(o, row, window, near_m)
         }
         context = AreaContext(vehicle, str(row[1]), area, len(others), float(row[3]), final=True)
         return Emit("context", vehicle.encode(), context.to_json())
+
+
+def notice_row(notice: AreaNotice) -> list[Any]:
+    """The area state row of a notice (a one-point stretch when it has no rejoin point)."""
+    rejoin_lat = notice.lat if notice.rejoin_lat is None else notice.rejoin_lat
+    rejoin_lon = notice.lon if notice.rejoin_lon is None else notice.rejoin_lon
+    return [
+        notice.vehicle_id,
+        notice.episode_id,
+        float(notice.start_ts),
+        float(notice.end_ts),
+        float(notice.lat),
+        float(notice.lon),
+        float(rejoin_lat),
+        float(rejoin_lon),
+    ]
+
+
+def _concurrent(a: list[Any], b: list[Any], window: float, near_m: float) -> bool:
+    """Started within ``window`` seconds and skipped stretches within ``near_m`` metres."""
+    if abs(float(a[2]) - float(b[2])) > window:
+        return False
+    return segment_distance_m(_stretch(a), _stretch(b)) <= near_m

@@ -34,6 +34,7 @@ class FleetConfig:
     hold_s: float = 3 * 3600.0
     area_cell_m: float = 2000.0
     area_window_s: float = 3 * 3600.0
+    area_match_m: float = 1500.0
     max_episode_s: float = 12 * 3600.0
     alert_confidence: float = 0.6
     immobilizer_confidence: float = 0.9

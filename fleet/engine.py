@@ -11,7 +11,9 @@ Per GPS fix of a vehicle (state in :class:`fleet.vehicle_state.VehicleState`):
    off-hours trip alerts during the trip) and when it closes. A closed episode shaped like a
    detour is *provisional*: it is announced to the area agent (:mod:`fleet.area`), whose
    answer - other vehicles deviating nearby at the same time - can turn it into a traffic
-   detour; after ``hold_s`` the vehicle probes its areas for the final count and decides;
+   detour; after ``hold_s`` the vehicle probes its areas for the final count and decides.
+   A drive to or from a short stop at the vehicle's home depot (:mod:`fleet.home`) is a
+   depot trip, normal whatever other vehicles did;
 5. unauthorized use raises an ``unauthorized_use`` alert through :mod:`alerting` and a
    ``notify`` command to the dispatcher; a confident one on a moving vehicle also asks the
    dispatcher to confirm immobilisation (a request - nothing is ever executed silently).
@@ -39,7 +41,7 @@ from alerting import (
     clear_event,
     raise_event,
 )
-from fleet.area import area_ids
+from fleet.area import stretch_areas
 from fleet.classifier import Classification, EpisodeClassifier
 from fleet.config import DOMAIN, FleetConfig
 from fleet.episode import EpisodeRecord, OpenEpisode
@@ -76,6 +78,12 @@ MAX_PENDING_VERDICTS = 4
 VERDICT_WAIT_S = 86400.0
 FAR_OFF_CELLS = 5
 LEARN_STOP_S = 10 * 60.0
+DEPOT_TRIP_GAP_S = 30 * 60.0
+"""An episode starting this soon after a short stop at the home depot is a depot trip."""
+DEPOT_ARRIVAL_S = 15 * 60.0
+"""A short home stop starting this soon after an episode ended makes it a depot trip."""
+HOME_NONE, HOME_WAIT, HOME_TRIP = 0, 1, 2
+"""``EpisodeRecord.home``: no depot link / ended parked at the home depot / a depot trip."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +279,13 @@ class FleetEngine(KeyedEngine[VehicleState]):
         emits.extend(self._presence(st, fix, fences))
         legit_here = any(f.kind != "restricted" for f in fences)
         in_restricted = any(f.kind == "restricted" for f in fences)
-        at_depot = any(f.kind == "depot" for f in fences)
+        depots = [f.geofence_id for f in fences if f.kind == "depot"]
+        at_depot = bool(depots)
 
         self._track_stop(st, fix, moving, legit_here, row, col, day)
+        home_stop = st.depot.observe(ts, fix.ignition, depots)
+        if home_stop is not None:
+            emits.extend(self._depot_trips(st, fix.vehicle_id, home_stop))
 
         learned = cfg.route_warmup_days
         checkable = False
@@ -501,16 +513,16 @@ class FleetEngine(KeyedEngine[VehicleState]):
         verdict = self.classifier.classify(features)
         vid = fix.vehicle_id
         eid = episode_id(vid, ep.start_ts)
+        depot_trip = st.depot.left_recently(ep.start_ts, DEPOT_TRIP_GAP_S)
         detour_like = (
             features["stop_unknown_min"] + features["stop_known_min"] < 3.0
             and features["rejoin_km"] >= 0.4
             and features["duration_min"] <= 60.0
             and features["restricted"] == 0.0
             and features["unassigned_frac"] < 0.5
+            and not depot_trip
         )
-        mid_lat = (ep.exit_lat + lat) / 2.0
-        mid_lon = (ep.exit_lon + lon) / 2.0
-        areas = area_ids(mid_lat, mid_lon, self.config.area_cell_m)
+        areas = stretch_areas(ep.exit_lat, ep.exit_lon, lat, lon, self.config.area_cell_m)
         status = "provisional" if detour_like else "final"
         record = EpisodeRecord(
             episode_id=eid,
@@ -522,15 +534,19 @@ class FleetEngine(KeyedEngine[VehicleState]):
             revision=ep.revision + 1,
             route_id=ep.route_id,
             area_id=areas[0],
-            mid_lat=mid_lat,
-            mid_lon=mid_lon,
+            exit_lat=round(ep.exit_lat, 5),  # ~1 m: keeps the state compact
+            exit_lon=round(ep.exit_lon, 5),
+            rejoin_lat=round(lat, 5),
+            rejoin_lon=round(lon, 5),
         )
+        if depot_trip:
+            record.home = HOME_TRIP
+        elif detour_like and not fix.ignition and st.depot.parked_at_home():
+            record.home = HOME_WAIT
         st.remember(record)
         emits = [record_emit(vid, record, verdict)]
         if detour_like:
-            for area in areas:
-                notice = AreaNotice(area, vid, eid, ep.start_ts, end, True, mid_lat, mid_lon)
-                emits.append(Emit("area_notices", area.encode(), notice.to_json()))
+            emits.extend(self._notices(vid, record, areas, probe=False))
         if verdict.label == "unauthorized" and verdict.confidence >= self.config.alert_confidence:
             emits.extend(self._raise_unauthorized(st, vid, fix.ts, eid, verdict))
         st.unauthorized_until = end + (
@@ -557,23 +573,60 @@ class FleetEngine(KeyedEngine[VehicleState]):
             if record.status != "provisional" or fix.ts < record.end_ts + hold:
                 continue
             if record.probes_waiting < 0:
-                areas = area_ids(record.mid_lat, record.mid_lon, self.config.area_cell_m)
+                areas = self._stretch_areas(record)
                 record.probes_waiting = len(areas)
-                for area in areas:
-                    probe = AreaNotice(
-                        area,
-                        fix.vehicle_id,
-                        record.episode_id,
-                        record.start_ts,
-                        record.end_ts,
-                        True,
-                        record.mid_lat,
-                        record.mid_lon,
-                        probe=True,
-                    )
-                    emits.append(Emit("area_notices", area.encode(), probe.to_json()))
+                emits.extend(self._notices(fix.vehicle_id, record, areas, probe=True))
             elif fix.ts >= record.end_ts + 2 * hold:
                 emits.extend(self._decide(st, fix.vehicle_id, record))
+        return emits
+
+    def _depot_trips(self, st: VehicleState, vid: str, stop_start: float) -> list[Emit]:
+        """Decide as depot trips the episodes that ended where a short home stop began.
+
+        The vehicle parked at its home depot at ``stop_start`` and drove off again before
+        :data:`fleet.home.SHORT_STOP_S`: an episode that ended there was the drive to the depot,
+        not a detour, whatever other vehicles did nearby.
+        """
+        emits: list[Emit] = []
+        for record in st.recent:
+            if record.home != HOME_WAIT or record.status != "provisional":
+                continue
+            if not record.end_ts - DEPOT_ARRIVAL_S <= stop_start <= record.end_ts + DEPOT_ARRIVAL_S:
+                continue
+            record.home = HOME_TRIP
+            record.features["area_vehicles"] = 0.0
+            emits.extend(self._decide(st, vid, record))
+        return emits
+
+    def _stretch_areas(self, record: EpisodeRecord) -> list[str]:
+        """The areas the episode's skipped stretch of route touches."""
+        return stretch_areas(
+            record.exit_lat,
+            record.exit_lon,
+            record.rejoin_lat,
+            record.rejoin_lon,
+            self.config.area_cell_m,
+        )
+
+    @staticmethod
+    def _notices(vid: str, record: EpisodeRecord, areas: list[str], probe: bool) -> list[Emit]:
+        """Announce (or probe) the episode's skipped stretch to each of ``areas``."""
+        emits = []
+        for area in areas:
+            notice = AreaNotice(
+                area,
+                vid,
+                record.episode_id,
+                record.start_ts,
+                record.end_ts,
+                True,
+                record.exit_lat,
+                record.exit_lon,
+                probe=probe,
+                rejoin_lat=record.rejoin_lat,
+                rejoin_lon=record.rejoin_lon,
+            )
+            emits.append(Emit("area_notices", area.encode(), notice.to_json()))
         return emits
 
     def _decide(self, st: VehicleState, vid: str, record: EpisodeRecord) -> list[Emit]:
@@ -594,7 +647,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         """
         st = entry.state
         record = next((r for r in st.recent if r.episode_id == context.episode_id), None)
-        if record is None:
+        if record is None or record.home == HOME_TRIP:
             return []
         entry.touch()
         more = context.other_vehicles > record.features.get("area_vehicles", 0)
@@ -613,7 +666,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         changed = verdict.label != record.label
         record.label = verdict.label
         was_final = record.status == "final"
-        if verdict.label == "traffic_detour" and not was_final:
+        if verdict.label == "traffic_detour" and not was_final and record.home != HOME_WAIT:
             record.status = "final"
             self._count(verdict.label)
         if not changed and not (record.status == "final" and not was_final):

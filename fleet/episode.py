@@ -82,7 +82,10 @@ class EpisodeRecord:
     """A closed episode kept for area context, the hold period and dispatcher verdicts.
 
     ``probes_waiting`` is -1 before the areas were probed, then the number of area answers
-    still expected before a provisional episode is decided.
+    still expected before a provisional episode is decided. The skipped stretch of route runs
+    from the exit point (where the vehicle left its route) to the rejoin point. ``home`` is 1
+    while the episode ended with the vehicle parked at its home depot (a depot trip if it drives
+    off again soon) and 2 once it is known to be a trip to the home depot (no detour).
     """
 
     episode_id: str
@@ -95,9 +98,12 @@ class EpisodeRecord:
     route_id: str | None
     area_id: str | None
     verdict: str | None = None
-    mid_lat: float = 0.0
-    mid_lon: float = 0.0
+    exit_lat: float = 0.0
+    exit_lon: float = 0.0
+    rejoin_lat: float = 0.0
+    rejoin_lon: float = 0.0
     probes_waiting: int = -1
+    home: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the state codec."""
@@ -105,5 +111,9 @@ class EpisodeRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EpisodeRecord:
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild from :meth:`to_dict` output (also of the former one-point format)."""
+        data = dict(data)
+        if "mid_lat" in data:
+            lat, lon = float(data.pop("mid_lat")), float(data.pop("mid_lon", 0.0))
+            data.update(exit_lat=lat, exit_lon=lon, rejoin_lat=lat, rejoin_lon=lon)
         return cls(**data)

@@ -16,6 +16,7 @@ __all__ = [
     "haversine_m",
     "neighbourhood",
     "pack_cell",
+    "segment_distance_m",
 ]
 
 EARTH_M_PER_DEG = 111_320.0
@@ -62,3 +63,44 @@ def neighbourhood(row: int, col: int, radius: int) -> list[int]:
         for dr in range(-radius, radius + 1)
         for dc in range(-radius, radius + 1)
     ]
+
+
+def _seg_point(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:
+    """Planar distance from point p to segment ab."""
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    u = 0.0 if length2 <= 0.0 else min(1.0, max(0.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    return math.hypot(px - (ax + u * dx), py - (ay + u * dy))
+
+
+def segment_distance_m(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+) -> float:
+    """Metres between two short segments ``(lat1, lon1, lat2, lon2)`` (0 when they cross).
+
+    Uses a local equirectangular frame around the first point: exact enough for the few
+    kilometres of a skipped stretch of route.
+    """
+    lat0, lon0 = a[0], a[1]
+    kx = EARTH_M_PER_DEG * max(math.cos(math.radians(lat0)), 0.01)
+    ky = EARTH_M_PER_DEG
+    ax1, ay1 = 0.0, 0.0
+    ax2, ay2 = (a[3] - lon0) * kx, (a[2] - lat0) * ky
+    bx1, by1 = (b[1] - lon0) * kx, (b[0] - lat0) * ky
+    bx2, by2 = (b[3] - lon0) * kx, (b[2] - lat0) * ky
+
+    def side(px: float, py: float, qx: float, qy: float, rx: float, ry: float) -> float:
+        return (qx - px) * (ry - py) - (qy - py) * (rx - px)
+
+    d1 = side(ax1, ay1, ax2, ay2, bx1, by1)
+    d2 = side(ax1, ay1, ax2, ay2, bx2, by2)
+    d3 = side(bx1, by1, bx2, by2, ax1, ay1)
+    d4 = side(bx1, by1, bx2, by2, ax2, ay2)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return 0.0
+    return min(
+        _seg_point(ax1, ay1, bx1, by1, bx2, by2),
+        _seg_point(ax2, ay2, bx1, by1, bx2, by2),
+        _seg_point(bx1, by1, ax1, ay1, ax2, ay2),
+        _seg_point(bx2, by2, ax1, ay1, ax2, ay2),
+    )

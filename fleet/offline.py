@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from fleet.area import AreaEngine, AreaState
+from fleet.area import AreaEngine, AreaState, notice_row
 from fleet.config import FleetConfig
 from fleet.engine import FleetEngine, FleetInputs
 from schemas.vehicle import AreaContext, AreaNotice, DispatcherVerdict, Geofence
@@ -89,14 +89,7 @@ class OfflineFleet:
             elif topic == "area_notices":
                 notice = AreaNotice.from_dict(orjson.loads(emit.value))
                 entry = self.area.cache.entry(notice.area_id, 0, AreaState)
-                row: list[Any] = [
-                    notice.vehicle_id,
-                    notice.episode_id,
-                    notice.start_ts,
-                    notice.end_ts,
-                    notice.lat,
-                    notice.lon,
-                ]
+                row = notice_row(notice)
                 for answer in self.area.apply(entry.state, notice.area_id, row, probe=notice.probe):
                     context = AreaContext.from_dict(orjson.loads(answer.value))
                     self._route(self.engine.feed_context(context))

@@ -7,7 +7,7 @@
 | hours | driving activity per hour of day | 48 |
 | places | usual stop places | <= 225 |
 | alerts | unauthorized-use and restricted-zone alert lifecycles | 96 |
-| tail (JSON) | open episode, geofences inside, last closed episodes, waiting verdicts | < 1.5 K |
+| tail (JSON) | open episode, fences inside, last episodes, verdicts waiting, home depot | < 1.5 K |
 
 Typically 2-4 KB for a vehicle with two learned routes (tests bound it).
 """
@@ -24,6 +24,7 @@ from alerting import AlertState
 from fleet.corridor import Corridor
 from fleet.episode import EpisodeRecord, OpenEpisode
 from fleet.habits import HourActivity, StopPlaces
+from fleet.home import HomeDepot
 
 __all__ = ["MAX_RECENT", "VehicleState"]
 
@@ -39,6 +40,7 @@ class VehicleState:
     __slots__ = (
         "corridor",
         "days_seen",
+        "depot",
         "exit_lat",
         "exit_lon",
         "hours",
@@ -92,6 +94,7 @@ class VehicleState:
         self.presence: list[list[Any]] = []  # [geofence id, kind, enter ts, dwell sent]
         self.recent: list[EpisodeRecord] = []
         self.pending_verdicts: list[list[Any]] = []  # [episode id, start, end, label]
+        self.depot = HomeDepot()
 
     def remember(self, record: EpisodeRecord) -> None:
         """Keep a closed episode, dropping the oldest beyond :data:`MAX_RECENT`."""
@@ -126,6 +129,7 @@ class VehicleState:
                 "presence": self.presence,
                 "recent": [r.to_dict() for r in self.recent],
                 "verdicts": self.pending_verdicts,
+                "depot": self.depot.to_list(),
             },
             option=orjson.OPT_SERIALIZE_NUMPY,
         )
@@ -185,4 +189,5 @@ class VehicleState:
         state.presence = tail["presence"]
         state.recent = [EpisodeRecord.from_dict(r) for r in tail["recent"]]
         state.pending_verdicts = tail.get("verdicts", [])
+        state.depot = HomeDepot.from_list(tail.get("depot"))
         return state

@@ -216,11 +216,19 @@ class AreaNotice(WireRecord):
     start_ts: float = field(metadata=doc("Episode start, Unix seconds."))
     end_ts: float = field(metadata=doc("Episode end, Unix seconds."))
     detour_like: bool = field(metadata=doc("Left and rejoined the route further on, no stop."))
-    lat: float = field(metadata=doc("Latitude of the middle of the skipped stretch of route."))
-    lon: float = field(metadata=doc("Longitude of the middle of the skipped stretch of route."))
+    lat: float = field(metadata=doc("Latitude where the skipped stretch of route begins."))
+    lon: float = field(metadata=doc("Longitude where the skipped stretch of route begins."))
     probe: bool = field(
         default=False,
         metadata=doc("The vehicle is about to decide the episode: answer with the count now."),
+    )
+    rejoin_lat: float | None = field(
+        default=None,
+        metadata=doc("Latitude where the vehicle rejoined its route (absent: lat)."),
+    )
+    rejoin_lon: float | None = field(
+        default=None,
+        metadata=doc("Longitude where the vehicle rejoined its route (absent: lon)."),
     )
 
 

@@ -75,3 +75,13 @@ def warmed_engine(days: int = 5, vehicles: tuple[str, ...] = ("truck-1",)) -> Fl
             for f in routine_day(day, vehicle):
                 eng.feed_fix(f)
     return eng
+
+
+def detour_leg(t: float) -> list:
+    """A drive from the west depot that leaves the road ~1 km north around a block and returns."""
+    north = LAT + 0.009
+    leg = list(drive(t, LAT, LON_WEST, north, LON_WEST + 0.01))
+    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.01, north, LON_WEST + 0.04))
+    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.04, LAT, LON_WEST + 0.05))
+    leg += list(drive(leg[-1].ts, LAT, LON_WEST + 0.05, LAT, LON_EAST))
+    return leg

@@ -13,6 +13,7 @@ from tests.fleet.helpers import (
     LON_EAST,
     LON_WEST,
     T0,
+    detour_leg,
     drive,
     engine,
     fix,
@@ -32,16 +33,6 @@ def _run(eng, fixes):
 
 def _records(emits, topic):
     return [orjson.loads(e.value) for e in emits if e.topic == topic]
-
-
-def detour_leg(t: float) -> list:
-    """A drive from the west depot that leaves the road ~1 km north around a block and returns."""
-    north = LAT + 0.009
-    leg = list(drive(t, LAT, LON_WEST, north, LON_WEST + 0.01))
-    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.01, north, LON_WEST + 0.04))
-    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.04, LAT, LON_WEST + 0.05))
-    leg += list(drive(leg[-1].ts, LAT, LON_WEST + 0.05, LAT, LON_EAST))
-    return leg
 
 
 def test_routine_days_produce_no_episode_and_learn_a_compact_corridor():
@@ -103,7 +94,9 @@ def test_detour_is_provisional_then_traffic_when_other_vehicles_deviate_nearby()
     assert episode["status"] == "provisional" and episode["label"] == "normal"
     assert episode["features"]["max_off_corridor_m"] >= 600
     notices = _records(emits, "area_notices")
-    assert len(notices) == 4 and {n["episode_id"] for n in notices} == {episode["episode_id"]}
+    assert len(notices) >= 4 and {n["episode_id"] for n in notices} == {episode["episode_id"]}
+    assert len({n["area_id"] for n in notices}) == len(notices)
+    assert all(n["rejoin_lat"] is not None and n["rejoin_lon"] is not None for n in notices)
     context = AreaContext("truck-1", episode["episode_id"], notices[0]["area_id"], 2, leg[-1].ts)
     revised = _records(eng.feed_context(context), "episodes")
     assert revised[0]["label"] == "traffic_detour" and revised[0]["status"] == "final"
@@ -261,7 +254,7 @@ def test_after_the_hold_the_vehicle_probes_its_areas_and_their_answers_decide():
     later += list(drive(leg[-1].ts + 3.5 * 3600, LAT, LON_EAST, LAT, LON_WEST))
     emits = _run(eng, later)
     probes = [n for n in _records(emits, "area_notices") if n["probe"]]
-    assert len(probes) == 4 and len({p["area_id"] for p in probes}) == 4
+    assert len(probes) >= 4 and len({p["area_id"] for p in probes}) == len(probes)
     assert not [e for e in _records(emits, "episodes") if e["status"] == "final"]
     decided = []
     for i, probe in enumerate(probes):

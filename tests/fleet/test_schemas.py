@@ -51,6 +51,18 @@ RECORDS = [
         "fleet-prior1+sgd0",
     ),
     AreaNotice("area:1:2", "truck-1", "0123456789abcdef", 1.7e9, 1.7e9 + 60, True, 45.0, 7.6),
+    AreaNotice(
+        "area:1:2",
+        "truck-1",
+        "0123456789abcdef",
+        1.7e9,
+        1.7e9 + 60,
+        True,
+        45.0,
+        7.6,
+        rejoin_lat=45.01,
+        rejoin_lon=7.64,
+    ),
     AreaContext("truck-1", "0123456789abcdef", "area:1:2", 2, 1.7e9),
 ]
 
