@@ -60,7 +60,8 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
     reordered = [0]
 
     async def worker_gauges() -> None:
-        """Active alert gauges and the count of reordered (skipped) readings."""
+        """Man-down for wearables silent after an impact; gauges and reordered readings."""
+        await worker_sender.send(workers.signal_lost())
         metrics.active_alerts.labels(DOMAIN, FATIGUE).set(workers.active[FATIGUE])
         metrics.active_alerts.labels(DOMAIN, MAN_DOWN).set(workers.active[MAN_DOWN])
         new = workers.out_of_order - reordered[0]

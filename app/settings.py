@@ -253,6 +253,11 @@ class Settings:
     safety_man_down_still_s: float = _setting(
         30.0, "N: event-time seconds without motion after an impact that make a man-down."
     )
+    safety_signal_lost_s: float = _setting(
+        60.0,
+        "Wall-clock seconds of silence after an impact (no motion since) that raise a man-down: "
+        "a fall can break the wearable or its radio.",
+    )
     safety_impact_g: float = _setting(
         2.5, "Acceleration peak (g) of a wearable window counted as an impact (fall, collision)."
     )

@@ -56,6 +56,8 @@ class SafetyConfig:
         cluster_min_workers: K, workers stationary at once in a high-risk zone for an alert.
         cluster_min_dwell_s: T, seconds each of them must have been stationary.
         man_down_still_s: N, seconds without motion after an impact that make a man-down.
+        signal_lost_s: wall-clock seconds of silence from a wearable whose detector is armed
+            (an impact, no motion since) after which the worker is reported down.
         impact_g: acceleration peak counted as an impact.
         still_std_g: acceleration std below which a window shows no motion (lying still).
         lying_tilt_deg: trunk tilt from which a posture is not upright (when reported).
@@ -78,6 +80,7 @@ class SafetyConfig:
     cluster_min_workers: int = 3
     cluster_min_dwell_s: float = 120.0
     man_down_still_s: float = 30.0
+    signal_lost_s: float = 60.0
     impact_g: float = 2.5
     still_std_g: float = 0.05
     lying_tilt_deg: float = 45.0
@@ -149,6 +152,7 @@ class SafetyConfig:
             cluster_min_workers=settings.safety_cluster_min_workers,
             cluster_min_dwell_s=settings.safety_cluster_min_dwell_s,
             man_down_still_s=settings.safety_man_down_still_s,
+            signal_lost_s=settings.safety_signal_lost_s,
             impact_g=settings.safety_impact_g,
             fatigue_raise=settings.safety_fatigue_raise,
             fatigue_clear=settings.safety_fatigue_raise / 2.0,

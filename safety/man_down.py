@@ -105,6 +105,12 @@ class ManDownDetector:
         self.impact_y = reading.y_m
         self.jumped = False
 
+    def mark_down(self) -> None:
+        """The worker was reported down another way (the wearable went silent after the
+        impact): a later still window raises nothing new, motion recovers as usual."""
+        if self.armed:
+            self.down = True
+
     def disarm(self) -> None:
         """Forget the impact and any man-down episode."""
         self.down = False

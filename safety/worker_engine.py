@@ -24,6 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -77,6 +78,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         self.limits = limits
         self.out_of_order = 0
         self.active = {FATIGUE: 0, MAN_DOWN: 0}
+        self._heard: dict[str, float] = {}  # worker -> wall time its last reading was taken in
 
     def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
         """Process one raw wearable reading; never raises on bad input."""
@@ -99,7 +101,46 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             self.out_of_order += 1  # a redelivered or reordered window: already accounted for
             return []
         entry.touch()
+        self._heard[reading.worker_id] = now
         return self._process(reading, entry, now)
+
+    def signal_lost(self) -> list[Emit]:
+        """Man-down for workers whose wearable went silent after an impact.
+
+        A fall can break the wearable or its radio, and then no still window ever completes the
+        condition. A worker whose detector is armed (an impact, no motion since) and from whom
+        nothing has arrived for ``signal_lost_s`` seconds of wall clock is reported down, with
+        ``basis: signal_lost_after_impact`` in the evidence and an alarm command to the site.
+        The alert is stamped with the last reading's event time, so a reading that arrives
+        later (motion: recovered) still clears it. Called by the agent's timer. Arrival times
+        are kept in memory only: after a restart a worker is judged from its next reading on.
+        """
+        now = self._clock()
+        cfg = self.config
+        out: list[Emit] = []
+        for worker, heard in list(self._heard.items()):
+            entry = self.cache.get(worker)
+            if entry is None:
+                del self._heard[worker]  # the partition moved to another worker
+                continue
+            state = entry.state
+            detector = state.man_down
+            silent = now - heard
+            if silent < cfg.signal_lost_s or not detector.armed or state.man_down_alert.active:
+                continue
+            zone = cfg.site_map.zone_at(detector.impact_x, detector.impact_y)
+            detail = (
+                f"impact {detector.impact_peak:.1f} g, then the wearable went silent for "
+                f"{silent:.0f} s in {zone.id} ({zone.name})"
+            )
+            facts = {"basis": "signal_lost_after_impact", "silent_s": round(silent, 1)}
+            x, y = detector.impact_x, detector.impact_y
+            raised = self._raise_man_down(
+                worker, entry, state.last_ts, (x, y), facts, detail, now, out
+            )
+            if raised:
+                detector.mark_down()
+        return out
 
     def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
         """Dead letters of wearable input are redacted: no biometrics, no raw ids or keys."""
@@ -249,49 +290,12 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         elif step is ManDownStep.DOWN:
             zone = cfg.site_map.zone_at(r.x_m, r.y_m)
             still = r.ts - detector.impact_ts
-            evidence = Evidence(
-                top_features=(),
-                score=1.0,
-                threshold=1.0,
-                model_version=MODEL_VERSION,
-                extra={
-                    "impact_g": round(detector.impact_peak, 2),
-                    "impact_ts": detector.impact_ts,
-                    "still_s": round(still, 1),
-                    "zone": zone.id,
-                    "zone_name": zone.name,
-                    "zone_risk": zone.risk,
-                    "x_m": round(r.x_m, 1),
-                    "y_m": round(r.y_m, 1),
-                },
-            )
             detail = (
                 f"impact {detector.impact_peak:.1f} g then no motion for {still:.0f} s "
                 f"in {zone.id} ({zone.name})"
             )
-            transition = raise_event(
-                policy,
-                state.man_down_alert,
-                asset_id=r.worker_id,
-                ts=r.ts,
-                evidence=evidence,
-                detail=detail,
-            )
-            if transition is not None:
-                entry.flush_soon()
-                out.append(self._alert(transition))
-                out.append(
-                    command_emit(
-                        man_down_alarm(
-                            worker=r.worker_id,
-                            device=state.device_id,
-                            site=state.site,
-                            reason=detail,
-                            trigger_ts=r.ts,
-                            now=now,
-                        )
-                    )
-                )
+            facts = {"still_s": round(still, 1)}
+            self._raise_man_down(r.worker_id, entry, r.ts, (r.x_m, r.y_m), facts, detail, now, out)
         elif step is ManDownStep.RECOVERED:
             transition = clear_event(
                 policy,
@@ -303,6 +307,61 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             if transition is not None:
                 entry.flush_soon()
                 out.append(self._alert(transition))
+
+    def _raise_man_down(
+        self,
+        worker: str,
+        entry: Entry[WorkerState],
+        ts: float,
+        position: tuple[float, float],
+        facts: dict[str, Any],
+        detail: str,
+        now: float,
+        out: list[Emit],
+    ) -> bool:
+        """Raise the man-down alert with its evidence and send the alarm; False if it was
+        already raised (dedup by the alert lifecycle)."""
+        state = entry.state
+        detector = state.man_down
+        zone = self.config.site_map.zone_at(*position)
+        evidence = Evidence(
+            top_features=(),
+            score=1.0,
+            threshold=1.0,
+            model_version=MODEL_VERSION,
+            extra={
+                **facts,
+                "impact_g": round(detector.impact_peak, 2),
+                "impact_ts": detector.impact_ts,
+                "zone": zone.id,
+                "zone_name": zone.name,
+                "zone_risk": zone.risk,
+                "x_m": round(position[0], 1),
+                "y_m": round(position[1], 1),
+            },
+        )
+        transition = raise_event(
+            self.config.policies[MAN_DOWN],
+            state.man_down_alert,
+            asset_id=worker,
+            ts=ts,
+            evidence=evidence,
+            detail=detail,
+        )
+        if transition is None:
+            return False
+        entry.flush_soon()
+        out.append(self._alert(transition))
+        alarm = man_down_alarm(
+            worker=worker,
+            device=state.device_id,
+            site=state.site,
+            reason=detail,
+            trigger_ts=ts,
+            now=now,
+        )
+        out.append(command_emit(alarm))
+        return True
 
     # ---- presence ---------------------------------------------------------------------------
 

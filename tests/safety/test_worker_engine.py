@@ -74,6 +74,60 @@ def test_man_down_raises_a_critical_alert_and_the_wearable_alarm_then_clears():
     assert commands[0]["asset_id"] == "wb-0001" and commands[0]["site"] == "site-1"
 
 
+class WallClock:
+    """A settable wall clock for the signal-lost timer."""
+
+    def __init__(self) -> None:
+        self.now = clock()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _records(emits: list) -> list[dict]:
+    return [orjson.loads(e.value) for e in emits]
+
+
+def test_a_wearable_silent_after_an_impact_raises_man_down_once_then_motion_clears_it():
+    wall = WallClock()
+    engine = WorkerEngine(config(signal_lost_s=60.0), limits(), {}.get, wall)
+    _feed(engine, [reading(START), reading(START + 10, accel_peak_g=5.2)])
+    wall.now += 59.0
+    assert engine.signal_lost() == []  # not silent long enough yet
+    wall.now += 2.0
+    out = engine.signal_lost()
+    [alert] = [r for e, r in zip(out, _records(out), strict=True) if e.topic == "alerts"]
+    [alarm] = [r for e, r in zip(out, _records(out), strict=True) if e.topic == "commands"]
+    assert (alert["alert_type"], alert["state"], alert["severity"]) == (
+        "man_down",
+        "raised",
+        "critical",
+    )
+    assert alert["evidence"]["basis"] == "signal_lost_after_impact"
+    assert alert["evidence"]["silent_s"] == 61.0 and alert["ts"] == START + 10
+    assert alarm["action"] == "alarm"
+    assert engine.active["man_down"] == 1
+    wall.now += 30.0
+    assert engine.signal_lost() == []  # raised once, not on every tick
+    again = engine.handle(raw(lying(START + 100)), meta())  # back, still down: no repeat
+    assert [e for e in again if e.topic in ("alerts", "commands")] == []
+    back = _records(engine.handle(raw(reading(START + 200)), meta()))
+    assert [(r["alert_type"], r["state"]) for r in back if "alert_type" in r] == [
+        ("man_down", "cleared")
+    ]
+
+
+def test_silence_without_an_impact_or_after_recovery_raises_nothing():
+    wall = WallClock()
+    engine = WorkerEngine(config(signal_lost_s=60.0), limits(), {}.get, wall)
+    _feed(engine, [reading(START), reading(START + 10)])
+    wall.now += 600.0
+    assert engine.signal_lost() == []
+    _feed(engine, [reading(START + 20, accel_peak_g=5.2), reading(START + 30)])  # walked on
+    wall.now += 600.0
+    assert engine.signal_lost() == []
+
+
 def _shift(engine: WorkerEngine, start: float, tired_after_h: float | None) -> list:
     """A shift of alternating walks and standing; gait degrades after ``tired_after_h``."""
     out = []
