@@ -61,10 +61,15 @@ def _domain_factories() -> dict[str, Callable[[Settings], DomainDemo]]:
     return {"fleet": FleetDemo, "safety": SafetyDemo}
 
 
+def run_domain_names(settings: Settings) -> list[str]:
+    """The domain names ``settings.run_domains`` lists, in order."""
+    return [name.strip() for name in settings.run_domains.split(",") if name.strip()]
+
+
 def domain_demos(settings: Settings) -> list[DomainDemo]:
     """The demos of the domains ``settings.run_domains`` names; unknown names are an error."""
     factories = _domain_factories()
-    wanted = [name.strip() for name in settings.run_domains.split(",") if name.strip()]
+    wanted = run_domain_names(settings)
     unknown = sorted(set(wanted) - set(factories) - {"maintenance"})
     if unknown:
         raise ValueError(f"unknown domains in AIOT_RUN_DOMAINS: {', '.join(unknown)}")
@@ -217,7 +222,7 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
     bootstrap = bootstrap_servers(settings.broker_url)
     await ensure_topics(bootstrap, settings)
     domains = domain_demos(settings)
-    with_maintenance = "maintenance" in {d.strip() for d in settings.run_domains.split(",")}
+    with_maintenance = "maintenance" in run_domain_names(settings)
     edge = EdgePath(settings, workdir) if settings.run_via_edge and with_maintenance else None
     edge_summary: dict[str, Any] | None = None
     worker = WorkerProcess(

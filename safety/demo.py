@@ -30,7 +30,7 @@ from app.settings import Settings
 from app.topics import ensure_topics
 from safety.config import SafetyConfig
 from safety.scoring import KIND_OF_ALERT, SafetyScore, score_safety
-from simulator.safety.shift import SIM_SITE_SECRET, SimEpisode, SiteSimulation
+from simulator.safety.shift import SimEpisode, SiteSimulation
 
 __all__ = ["SafetyDemo"]
 
@@ -69,18 +69,13 @@ class SafetyDemo:
         shift_s = s.safety_sim_shift_h * 3600.0
         speedup = shift_s / span
         start = time.time() - shift_s - 60.0
-        sim = SiteSimulation(
-            self.config.site_map,
+        sim = SiteSimulation.from_settings(
+            s,
+            self.config,
+            self.limits,
             seed=s.safety_sim_seed,
             workers=s.safety_sim_workers,
             start_ts=start,
-            shift_s=shift_s,
-            window_s=s.safety_sim_interval_s,
-            cluster_min_workers=self.config.cluster_min_workers,
-            cluster_min_dwell_s=self.config.cluster_min_dwell_s,
-            man_down_still_s=self.config.man_down_still_s,
-            secret=s.edge_site_secret.encode() if s.edge_site_secret else SIM_SITE_SECRET,
-            biometric_fields=self.limits.biometric_fields,
         )
         topics = [s.edge_topic_wearables, s.topic_ground_truth]
         await ensure_topics(bootstrap, s, [*topics, s.topic_zone_presence, s.topic_alerts])

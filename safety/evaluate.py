@@ -58,18 +58,14 @@ def evaluate(
     limits = SafetyConfig.limits_from_settings(settings)
     started = time.monotonic()
     shift_s = settings.safety_sim_shift_h * 3600.0
-    sim = SiteSimulation(
-        config.site_map,
+    sim = SiteSimulation.from_settings(
+        settings,
+        config,
+        limits,
         seed=seed,
         workers=workers,
         start_ts=SiteSimulation.default_start(time.time(), shift_s, shifts),
-        shift_s=shift_s,
         shifts=shifts,
-        window_s=settings.safety_sim_interval_s,
-        cluster_min_workers=config.cluster_min_workers,
-        cluster_min_dwell_s=config.cluster_min_dwell_s,
-        man_down_still_s=config.man_down_still_s,
-        biometric_fields=limits.biometric_fields,
     )
     worker_engine = WorkerEngine(config, limits, lambda key: None)
     zone_engine = ZoneEngine(config, limits, lambda key: None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -26,6 +26,10 @@ from simulator.safety.profiles import WorkerProfile, draw_profiles
 from simulator.safety.truth import TruthEpisode, shift_truth
 from simulator.safety.wearable import WearableSynth
 from simulator.safety.wire import cloud_record, device_payload, encode_cloud
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from safety.config import SafetyConfig, SafetyLimits
 
 __all__ = ["SIM_SITE_SECRET", "ShiftBatch", "SimEpisode", "SiteSimulation"]
 
@@ -138,6 +142,36 @@ class SiteSimulation:
             )
             self._add_truth(day, begin, truth)
             self._add_shift(day, begin, plan)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        config: SafetyConfig,
+        limits: SafetyLimits,
+        *,
+        seed: int,
+        workers: int,
+        start_ts: float,
+        shifts: int = 1,
+    ) -> SiteSimulation:
+        """A simulation matched to the detection settings it will be scored against (K, T, N,
+        the site map, the window length, the edge's secret and biometric fields)."""
+        secret = settings.edge_site_secret
+        return cls(
+            config.site_map,
+            seed=seed,
+            workers=workers,
+            start_ts=start_ts,
+            shift_s=settings.safety_sim_shift_h * 3600.0,
+            shifts=shifts,
+            window_s=settings.safety_sim_interval_s,
+            cluster_min_workers=config.cluster_min_workers,
+            cluster_min_dwell_s=config.cluster_min_dwell_s,
+            man_down_still_s=config.man_down_still_s,
+            secret=secret.encode() if secret else SIM_SITE_SECRET,
+            biometric_fields=limits.biometric_fields,
+        )
 
     @staticmethod
     def default_start(now: float, shift_s: float, shifts: int = 1) -> float:
