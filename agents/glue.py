@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import faust
 
 from schemas.frame import iter_frame_keyed
-from streams import Emit, EntityCache, RecordMeta, error_emit
+from streams import Emit, KeyedEngine, RecordMeta
 
 if TYPE_CHECKING:
     from app.worker import WorkerContext
@@ -143,31 +143,35 @@ def keyed_agent(
     name: str,
     inputs: Any,
     handle: RecordHandler,
-    cache: EntityCache[Any],
+    engine: KeyedEngine[Any],
     table: Any,
     sender: EmitSender,
     *,
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_tick: Callable[[], Awaitable[None]] | None = None,
     key_field: str = "asset_id",
-    on_error: Callable[[bytes, RecordMeta, Exception], Emit] | None = None,
 ) -> Any:
-    """Register the agent ``name`` running ``handle`` over ``inputs`` with state in ``table``.
+    """Register the agent ``name`` running ``handle`` over ``inputs`` with ``engine``'s entity
+    states kept in ``table``.
 
     Every record of a message (one reading or an edge gateway's frame of many) goes through
     ``handle``; an unexpected exception becomes a dead letter (``processing_error``) and is
-    counted, never a crashed worker. After each record the entity it is keyed by is written if
+    counted, never a crashed worker (the engine's ``error_letter`` builds it, redacting what
+    the domain's dead letters redact). After each record the entity it is keyed by is written if
     due; every :data:`FLUSH_INTERVAL_S` a timer marks all partitions due and the agent writes a
     partition's dirty states with its next event there (a table write needs the context of an
     event of the entity's partition). ``on_start`` runs before the first event (e.g. restoring
     shared models) and ``on_tick`` with every timer tick (e.g. publishing models, gauges).
     ``key_field`` names the member field that keys each reading of a frame (the entity id).
-    ``on_error`` builds the dead letter of a record whose processing raised (an engine's
-    ``error_letter``, which redacts sensitive input); default: the record as it came.
     """
     app = ctx.app
     metrics = ctx.metrics
     settings = ctx.settings
+    cache = engine.cache
+    topic_names = set(inputs.topics)
+    # Labelled metric children resolved once, not per record (a lock and a dict lookup each).
+    events_in = {topic: metrics.events_in.labels(topic) for topic in topic_names}
+    latency = {topic: metrics.latency.labels(topic) for topic in topic_names}
     ctx.watchdog.register(name)
     flush_due: set[int] = set()
 
@@ -176,7 +180,7 @@ def keyed_agent(
         metrics.state_flushes.inc()
 
     async def process(meta: RecordMeta, raw: bytes) -> None:
-        metrics.events_in.labels(meta.topic).inc()
+        events_in[meta.topic].inc()
         try:
             emits = handle(raw, meta)
         except Exception as exc:
@@ -184,10 +188,7 @@ def keyed_agent(
                 "%s agent failed on %s[%d]@%d", name, meta.topic, meta.partition, meta.offset
             )
             metrics.agent_errors.labels(name).inc()
-            if on_error is not None:
-                emits = [on_error(raw, meta, exc)]
-            else:
-                emits = [error_emit(raw, meta, exc, time.time())]
+            emits = [engine.error_letter(raw, meta, exc)]
         await sender.send(emits)
         if meta.key:
             state = cache.take_flush(meta.key.decode("utf-8", "replace"))
@@ -204,9 +205,7 @@ def keyed_agent(
                 meta = RecordMeta(message.topic, message.partition, message.offset, key)
                 await process(meta, member)
                 if message.timestamp:
-                    metrics.latency.labels(message.topic).observe(
-                        max(time.time() - message.timestamp, 0.0)
-                    )
+                    latency[message.topic].observe(max(time.time() - message.timestamp, 0.0))
             if message.partition in flush_due:
                 flush_due.discard(message.partition)
                 for key_text, _, state in cache.take_dirty(message.partition):
@@ -233,6 +232,5 @@ def keyed_agent(
     async def on_revoked(sender_: Any, revoked: set[Any], **kwargs: Any) -> None:
         cache.forget_partitions({tp.partition for tp in revoked if tp.topic in topic_names})
 
-    topic_names = set(inputs.topics)
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
     return agent

@@ -145,11 +145,10 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         AGENT_NAME,
         inputs,
         handle,
-        engine.cache,
+        engine,
         table,
         sender,
         on_start=restore_models,
         on_tick=publish,
-        on_error=engine.error_letter,
     )
     return engine

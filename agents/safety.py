@@ -74,12 +74,11 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
         AGENT_NAMES[0],
         wearables,
         workers.handle,
-        workers.cache,
+        workers,
         worker_table,
         worker_sender,
         on_tick=worker_gauges,
         key_field="worker_id",
-        on_error=workers.error_letter,
     )
 
     zone_table = state_table(
@@ -99,11 +98,10 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
         AGENT_NAMES[1],
         presence,
         zones.handle,
-        zones.cache,
+        zones,
         zone_table,
         zone_sender,
         on_tick=zone_gauges,
         key_field="zone_id",
-        on_error=zones.error_letter,
     )
     return workers, zones

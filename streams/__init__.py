@@ -8,7 +8,7 @@ an engine lives in :mod:`agents.glue`.
 
 from streams.engine import KeyedEngine, TimeBounds
 from streams.entity_cache import EntityCache, Entry
-from streams.records import Emit, RecordMeta, dead_letter_emit, error_emit
+from streams.records import Emit, RecordMeta, dead_letter_emit
 
 __all__ = [
     "Emit",
@@ -18,5 +18,4 @@ __all__ = [
     "RecordMeta",
     "TimeBounds",
     "dead_letter_emit",
-    "error_emit",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from schemas import DeadLetter, ValidationError
 
-__all__ = ["Emit", "RecordMeta", "dead_letter_emit", "error_emit"]
+__all__ = ["Emit", "RecordMeta", "dead_letter_emit"]
 
 DEAD_LETTERS = "dead_letters"
 
@@ -53,12 +53,3 @@ def dead_letter_emit(raw: bytes, err: ValidationError, meta: RecordMeta, now: fl
         received_at=now,
     )
     return Emit(DEAD_LETTERS, meta.key, letter.to_json(), (meta.topic, err.reason))
-
-
-def error_emit(raw: bytes, meta: RecordMeta, exc: Exception, now: float) -> Emit:
-    """A dead letter for a record whose processing raised unexpectedly (a bug, not input).
-
-    The record is kept with the exception as its reason instead of crashing the worker.
-    """
-    err = ValidationError("processing_error", f"{type(exc).__name__}: {exc}")
-    return dead_letter_emit(raw, err, meta, now)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from maintenance.engine import EngineLimits
 from schemas import ValidationError
-from streams import EntityCache, RecordMeta, dead_letter_emit, error_emit
+from streams import EntityCache, KeyedEngine, RecordMeta, dead_letter_emit
 
 
 @dataclass
@@ -84,7 +85,8 @@ def test_dead_letters_carry_reason_source_and_original_bytes() -> None:
     emit = dead_letter_emit(b"{bad", ValidationError("malformed_json", "nope"), meta, 1.0)
     assert emit.topic == "dead_letters" and emit.key == b"k"
     assert emit.labels == ("in.topic", "malformed_json")
-    crash = error_emit(b"x", meta, RuntimeError("boom"), 1.0)
+    engine: KeyedEngine[Counter] = KeyedEngine({}.get, decode, 3, EngineLimits(), lambda: 1.0)
+    crash = engine.error_letter(b"x", meta, RuntimeError("boom"))
     assert crash.labels == ("in.topic", "processing_error")
     assert b"boom" in crash.value
 
