@@ -23,7 +23,7 @@ from fleet.area import AreaEngine
 from fleet.config import DOMAIN, FleetConfig
 from fleet.engine import FleetEngine, FleetInputs, FleetStats
 from schemas import ValidationError
-from streams import Emit, RecordMeta, dead_letter_emit
+from streams import Emit, RecordMeta
 
 if TYPE_CHECKING:
     from app.metrics import Metrics
@@ -132,12 +132,12 @@ def register_fleet(ctx: WorkerContext) -> FleetEngine:
     pending_letters: list[Emit] = []
 
     def apply_geofence(record: Any) -> None:
-        raw = bytes(record.value) if record.value is not None else b""
+        raw = bytes(record.value) if record.value is not None else None
         try:
-            engine.apply_geofence(raw)
+            engine.apply_geofence(record.key, raw)
         except ValidationError as err:
             meta = RecordMeta(geofence_topic, record.partition, record.offset, record.key)
-            pending_letters.append(dead_letter_emit(raw, err, meta, time.time()))
+            pending_letters.append(engine.dead_letter(raw or b"", err, meta, time.time()))
 
     def apply_model(record: Any) -> None:
         if record.key != MODEL_KEY or record.value is None:

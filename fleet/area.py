@@ -21,8 +21,8 @@ import orjson
 from fleet.config import FleetConfig
 from fleet.geo import EARTH_M_PER_DEG, haversine_m, segment_distance_m
 from schemas import ValidationError
-from schemas.vehicle import AreaContext, AreaNotice
-from streams import Emit, KeyedEngine, RecordMeta, dead_letter_emit
+from schemas.vehicle import AreaContext, AreaNotice, decode_area_notice
+from streams import Emit, KeyedEngine, RecordMeta
 
 __all__ = ["AreaEngine", "AreaState", "area_ids", "notice_row", "stretch_areas"]
 
@@ -113,26 +113,14 @@ class AreaEngine(KeyedEngine[AreaState]):
         super().__init__(load_state, AreaState.from_bytes, config.flush_every, config, clock)
         self.config = config
 
-    @property
-    def areas(self) -> int:
-        """Areas held in memory."""
-        return len(self.cache)
-
     def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
         """Process one area notice; never raises on bad input."""
         now = self._clock()
         try:
-            notice = AreaNotice.from_dict(orjson.loads(raw))
-            row = notice_row(notice)
-            if not notice.area_id or not notice.vehicle_id or not notice.episode_id:
-                raise ValidationError("missing_field", "area notice lacks its ids")
-        except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
-            err = (
-                exc
-                if isinstance(exc, ValidationError)
-                else ValidationError("malformed_json", f"area notice unreadable: {exc}")
-            )
-            return [dead_letter_emit(raw, err, meta, now)]
+            notice = decode_area_notice(raw)
+        except ValidationError as err:
+            return [self.dead_letter(raw, err, meta, now)]
+        row = notice_row(notice)
         entry = self.cache.entry(notice.area_id, meta.partition, AreaState)
         entry.touch()
         return self.apply(entry.state, notice.area_id, row, probe=bool(notice.probe))

@@ -235,6 +235,8 @@ class EpisodeClassifier:
         if updates <= self.updates:
             return False
         weights = np.frombuffer(data, dtype="<f8", offset=_HEADER.size)
+        if not np.isfinite(weights).all():
+            raise ValueError("fleet model record holds non-finite weights")
         self.weights = weights.reshape(len(CLASSES), width).astype(np.float64)
         self.updates = updates
         return True

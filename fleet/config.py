@@ -30,7 +30,6 @@ class FleetConfig:
     off_corridor_readings: int = 2
     normal_readings_to_close: int = 2
     long_stop_s: float = 45 * 60.0
-    unusual_stop_s: float = 8 * 60.0
     hold_s: float = 3 * 3600.0
     area_cell_m: float = 2000.0
     area_window_s: float = 3 * 3600.0

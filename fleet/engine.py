@@ -32,8 +32,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from alerting import (
     AlertPolicy,
     Evidence,
@@ -65,11 +63,12 @@ from schemas.vehicle import (
     DispatcherVerdict,
     Geofence,
     VehicleTelemetry,
+    decode_area_context,
     decode_geofence,
     decode_vehicle_telemetry,
     decode_verdict,
 )
-from streams import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit
+from streams import Emit, Entry, KeyedEngine, RecordMeta
 
 __all__ = ["FleetEngine", "FleetInputs", "FleetStats"]
 
@@ -160,11 +159,6 @@ class FleetEngine(KeyedEngine[VehicleState]):
         )
 
     @property
-    def vehicles(self) -> int:
-        """Vehicles held in memory."""
-        return len(self.cache)
-
-    @property
     def active_alerts(self) -> int:
         """Vehicles with an active unauthorized-use alert."""
         return sum(1 for s in self.cache.states() if s.unauthorized_alert.active)
@@ -195,12 +189,12 @@ class FleetEngine(KeyedEngine[VehicleState]):
         try:
             fix = decode_vehicle_telemetry(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [dead_letter_emit(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self._entry(fix.vehicle_id, meta.partition)
         try:
             check_lateness(fix.ts, entry.state.last_ts, self.config.max_lateness_s)
         except ValidationError as err:
-            return [dead_letter_emit(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         return self.process_fix(fix, entry)
 
     def handle_verdict(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
@@ -209,7 +203,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         try:
             verdict = decode_verdict(raw, now=now, **self.time_bounds)
         except ValidationError as err:
-            return [dead_letter_emit(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self._entry(verdict.vehicle_id, meta.partition)
         self.apply_verdict(verdict, entry)
         return []
@@ -218,14 +212,9 @@ class FleetEngine(KeyedEngine[VehicleState]):
         """Apply one area-context message (internal topic; checked all the same)."""
         now = self._clock()
         try:
-            context = AreaContext.from_dict(orjson.loads(raw))
-            if not isinstance(context.other_vehicles, int) or not context.vehicle_id:
-                raise ValidationError("wrong_type", "area context fields malformed")
-        except (orjson.JSONDecodeError, TypeError, AttributeError) as exc:
-            err = ValidationError("malformed_json", f"area context unreadable: {exc}")
-            return [dead_letter_emit(raw, err, meta, now)]
+            context = decode_area_context(raw)
         except ValidationError as err:
-            return [dead_letter_emit(raw, err, meta, now)]
+            return [self.dead_letter(raw, err, meta, now)]
         entry = self._entry(context.vehicle_id, meta.partition)
         return self.apply_context(context, entry)
 
@@ -241,9 +230,21 @@ class FleetEngine(KeyedEngine[VehicleState]):
         """Apply an area-context record (offline evaluation)."""
         return self.apply_context(context, self._entry(context.vehicle_id, partition))
 
-    def apply_geofence(self, raw: bytes) -> Geofence:
-        """Validate and adopt one geofence record; raises :class:`ValidationError`."""
+    def apply_geofence(self, key: bytes | None, raw: bytes | None) -> Geofence | None:
+        """Adopt one record of the compacted geofence topic; raises :class:`ValidationError`.
+
+        A record without a value (a tombstone) deletes the fence its key names; a fence must
+        be keyed by its own id, or a later tombstone of that id could not delete it.
+        """
+        if raw is None:
+            if key:
+                self.geofences.remove(key.decode("utf-8", "replace"))
+            return None
         fence = decode_geofence(raw)
+        if key is not None and key != fence.geofence_id.encode():
+            raise ValidationError(
+                "bad_id", f"geofence_id {fence.geofence_id!r} differs from the message key"
+            )
         self.geofences.upsert(fence)
         return fence
 

@@ -14,7 +14,6 @@ __all__ = [
     "cell_of",
     "cell_rowcol",
     "haversine_m",
-    "neighbourhood",
     "pack_cell",
     "segment_distance_m",
 ]
@@ -54,15 +53,6 @@ def cell_of(lat: float, lon: float, size_m: float) -> int:
     """The packed key of the cell of side ``size_m`` containing the point."""
     row, col = cell_rowcol(lat, lon, size_m)
     return pack_cell(row, col)
-
-
-def neighbourhood(row: int, col: int, radius: int) -> list[int]:
-    """Packed keys of the cells within Chebyshev distance ``radius`` of (row, column)."""
-    return [
-        pack_cell(row + dr, col + dc)
-        for dr in range(-radius, radius + 1)
-        for dc in range(-radius, radius + 1)
-    ]
 
 
 def _seg_point(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:

@@ -16,12 +16,12 @@ from typing import Any
 
 import orjson
 
-from fleet.area import AreaEngine, AreaState, notice_row
+from fleet.area import AreaEngine
 from fleet.config import FleetConfig
 from fleet.engine import FleetEngine, FleetInputs
-from schemas.vehicle import AreaContext, AreaNotice, DispatcherVerdict, Geofence
+from schemas.vehicle import DispatcherVerdict, Geofence
 from simulator.fleet.sim import DayOutput
-from streams import Emit
+from streams import Emit, RecordMeta
 
 __all__ = ["OfflineFleet"]
 
@@ -87,9 +87,9 @@ class OfflineFleet:
             elif topic == "geofence_events":
                 self.geofence_events += 1
             elif topic == "area_notices":
-                notice = AreaNotice.from_dict(orjson.loads(emit.value))
-                entry = self.area.cache.entry(notice.area_id, 0, AreaState)
-                row = notice_row(notice)
-                for answer in self.area.apply(entry.state, notice.area_id, row, probe=notice.probe):
-                    context = AreaContext.from_dict(orjson.loads(answer.value))
-                    self._route(self.engine.feed_context(context))
+                # The same decoders and engines as the two agents, without Kafka in between.
+                for answer in self.area.handle(emit.value, RecordMeta("area", 0, 0, emit.key)):
+                    if answer.topic != "context":
+                        raise RuntimeError(f"area notice rejected: {answer.value!r}")
+                    context_meta = RecordMeta("context", 0, 0, answer.key)
+                    self._route(self.engine.handle_context(answer.value, context_meta))

@@ -131,7 +131,6 @@ class VehicleState:
                 "verdicts": self.pending_verdicts,
                 "depot": self.depot.to_list(),
             },
-            option=orjson.OPT_SERIALIZE_NUMPY,
         )
         return b"".join(
             (

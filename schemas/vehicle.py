@@ -48,6 +48,8 @@ __all__ = [
     "GeofenceEvent",
     "GeofenceKind",
     "VehicleTelemetry",
+    "decode_area_context",
+    "decode_area_notice",
     "decode_geofence",
     "decode_vehicle_telemetry",
     "decode_verdict",
@@ -358,4 +360,51 @@ def decode_geofence(raw: bytes) -> Geofence:
         _optional_text(obj, "name"),
         max_dwell,
         _flag(obj, "active", default=True),
+    )
+
+
+def _position(obj: dict[str, Any], lat_name: str, lon_name: str) -> tuple[float, float]:
+    """A latitude/longitude pair checked against the globe."""
+    lat = _bounded(obj, lat_name, -90.0, 90.0, "[-90, 90]")
+    return lat, _bounded(obj, lon_name, -180.0, 180.0, "[-180, 180]")
+
+
+def decode_area_notice(raw: bytes) -> AreaNotice:
+    """Parse and validate an area notice (an internal topic, checked all the same: a bad record
+    is dead-lettered, never stored under a malformed key)."""
+    obj = _load_object(raw)
+    lat, lon = _position(obj, "lat", "lon")
+    rejoin_lat = rejoin_lon = None
+    if obj.get("rejoin_lat") is not None or obj.get("rejoin_lon") is not None:
+        rejoin_lat, rejoin_lon = _position(obj, "rejoin_lat", "rejoin_lon")
+    return AreaNotice(
+        area_id=_identifier(obj, "area_id"),
+        vehicle_id=_identifier(obj, "vehicle_id"),
+        episode_id=_identifier(obj, "episode_id"),
+        start_ts=_number(obj, "start_ts"),
+        end_ts=_number(obj, "end_ts"),
+        detour_like=_flag(obj, "detour_like"),
+        lat=lat,
+        lon=lon,
+        probe=_flag(obj, "probe", default=False),
+        rejoin_lat=rejoin_lat,
+        rejoin_lon=rejoin_lon,
+    )
+
+
+def decode_area_context(raw: bytes) -> AreaContext:
+    """Parse and validate an area agent's answer to a vehicle (internal topic, checked)."""
+    obj = _load_object(raw)
+    count = obj.get("other_vehicles")
+    if type(count) is not int or count < 0:
+        raise ValidationError(
+            "wrong_type", f"other_vehicles={_show(count)} is not a non-negative integer"
+        )
+    return AreaContext(
+        vehicle_id=_identifier(obj, "vehicle_id"),
+        episode_id=_identifier(obj, "episode_id"),
+        area_id=_identifier(obj, "area_id"),
+        other_vehicles=count,
+        ts=_number(obj, "ts"),
+        final=_flag(obj, "final", default=False),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+
+import numpy as np
 import orjson
 import pytest
 
@@ -66,6 +69,12 @@ def test_model_bytes_restore_only_a_more_learned_model():
     assert not fresh.load(EpisodeClassifier().to_bytes())
     with pytest.raises(ValueError):
         fresh.load(b"junk")
+    poisoned = bytearray(taught.to_bytes())
+    poisoned[-8:] = struct.pack("<d", float("nan"))
+    bigger = EpisodeClassifier()
+    with pytest.raises(ValueError, match="non-finite"):
+        bigger.load(bytes(poisoned))
+    assert np.isfinite(bigger.weights).all()
     assert set(CLASSES) == {"normal", "traffic_detour", "unauthorized"}
 
 
@@ -123,3 +132,22 @@ def test_probe_is_answered_with_the_final_count_even_when_zero():
     (answer,) = engine.handle(orjson.dumps({**probe, "probe": True}), meta)
     assert orjson.loads(answer.value)["other_vehicles"] == 1
     assert len(engine.cache.get("area:1:1").state.notices) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"area_id": 5}, "bad_id"),
+        ({"vehicle_id": ["v"]}, "bad_id"),
+        ({"lat": 1e308}, "out_of_range"),
+        ({"lat": "x"}, "wrong_type"),
+        ({"probe": "false"}, "wrong_type"),
+        ({"rejoin_lat": 45.0}, "missing_field"),
+    ],
+)
+def test_malformed_area_notices_are_dead_lettered_with_the_reason_and_not_stored(changes, reason):
+    engine = AreaEngine(FleetConfig(), lambda _: None, lambda: 2e9)
+    notice = {**orjson.loads(_notice("a", "e1", 1e9)), **changes}
+    (letter,) = engine.handle(orjson.dumps(notice), RecordMeta("area", 0, 0, b"area:1:1"))
+    assert letter.topic == "dead_letters" and letter.labels == ("area", reason)
+    assert len(engine.cache) == 0

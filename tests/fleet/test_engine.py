@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from fleet.vehicle_state import VehicleState
+from schemas import ValidationError
 from schemas.vehicle import AreaContext, DispatcherVerdict, Geofence
 from streams import RecordMeta
 from tests.fleet.helpers import (
@@ -232,7 +234,27 @@ def test_bad_input_becomes_dead_letters_with_reasons():
     (emit,) = eng.handle(b'{"label": "x"}', RecordMeta("verdicts", 0, 1, b"truck-1"))
     assert emit.topic == "dead_letters"
     (emit,) = eng.handle(b"[1]", RecordMeta("context", 0, 2, b"truck-1"))
-    assert emit.topic == "dead_letters"
+    assert emit.labels == ("context", "not_an_object")
+    context = {"vehicle_id": "truck-1", "episode_id": "e", "area_id": "area:1:1", "ts": 1.7e9}
+    for changes, reason in (
+        ({"other_vehicles": "2"}, "wrong_type"),
+        ({"other_vehicles": 1, "vehicle_id": 5}, "bad_id"),
+        ({"other_vehicles": 1, "final": "no"}, "wrong_type"),
+    ):
+        raw = orjson.dumps({**context, **changes})
+        (emit,) = eng.handle(raw, RecordMeta("context", 0, 3, b"truck-1"))
+        assert emit.labels == ("context", reason)
+
+
+def test_a_geofence_tombstone_deletes_the_fence_and_a_mismatched_key_is_rejected():
+    eng = engine()
+    fence = Geofence("zone-9", "restricted", LAT, LON_WEST, 300.0)
+    eng.apply_geofence(b"zone-9", fence.to_json())
+    assert eng.geofences.get("zone-9") is not None
+    eng.apply_geofence(b"zone-9", None)
+    assert eng.geofences.get("zone-9") is None
+    with pytest.raises(ValidationError, match="differs from the message key"):
+        eng.apply_geofence(b"zone-8", fence.to_json())
 
 
 def test_redelivered_fixes_are_ignored():

@@ -138,7 +138,7 @@ def test_home_depot_is_where_the_vehicle_parks_overnight_and_short_stops_there_a
 def _depot_engine():
     """A vehicle that parks every night at a depot at the west end of its road (5 days)."""
     eng = engine()
-    eng.apply_geofence(Geofence("depot-w", "depot", LAT, LON_WEST, 300.0).to_json())
+    eng.apply_geofence(b"depot-w", Geofence("depot-w", "depot", LAT, LON_WEST, 300.0).to_json())
     for day in range(5):
         for f in routine_day(day):
             eng.feed_fix(f)
