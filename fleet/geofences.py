@@ -67,13 +67,17 @@ class GeofenceIndex:
 
     @staticmethod
     def _covered_cells(fence: Geofence) -> list[int]:
-        """Index cells overlapping the fence's bounding box."""
+        """Index cells overlapping the fence's bounding box.
+
+        Rows are exact (a row is a band of latitude); a cell's column depends on the latitude
+        of the point (longitude is scaled by its cosine), so columns keep one cell of margin.
+        """
         dlat = fence.radius_m / EARTH_M_PER_DEG
         dlon = dlat / max(math.cos(math.radians(fence.lat)), 0.01)
         r0, c0 = cell_rowcol(fence.lat - dlat, fence.lon - dlon, INDEX_CELL_M)
         r1, _ = cell_rowcol(fence.lat + dlat, fence.lon, INDEX_CELL_M)
         keys: list[int] = []
-        for row in range(r0 - 1, r1 + 2):
+        for row in range(r0, r1 + 1):
             lat = (row + 0.5) * INDEX_CELL_M / EARTH_M_PER_DEG
             _, lo = cell_rowcol(lat, fence.lon - dlon, INDEX_CELL_M)
             _, hi = cell_rowcol(lat, fence.lon + dlon, INDEX_CELL_M)
