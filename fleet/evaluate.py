@@ -4,7 +4,8 @@ Simulates ``--vehicles`` trucks for ``--days`` days from ``--seed``, runs the fl
 over them exactly as the agents would (no Kafka, no Faust) and prints the scores as JSON:
 macro-F1 over normal / traffic_detour / unauthorized, false unauthorized alerts per
 vehicle-month (counted over the days after the learning period), the confusion matrix and
-per-subtype recall. ``--no-verdicts`` turns off learning from dispatcher verdicts.
+per-subtype recall, and the encoded size of the vehicles' states at the end.
+``--no-verdicts`` turns off learning from dispatcher verdicts.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def evaluate(
         truth.extend(g.to_dict() for g in day.ground_truth)
         fleet.run_day(day)
     vehicle_days = float(sim.evaluated_vehicle_days(days))
+    state_sizes = [len(state.to_bytes()) for state in fleet.engine.cache.states()]
     score = score_fleet(truth, fleet.episodes, fleet.alerts, vehicle_days=vehicle_days)
     facts = {
         "seed": seed,
@@ -55,6 +57,8 @@ def evaluate(
         "verdicts_learned": sum(fleet.engine.stats.learned.values()),
         "commands": len(fleet.commands),
         "geofence_events": fleet.geofence_events,
+        "vehicle_state_bytes_mean": round(sum(state_sizes) / max(len(state_sizes), 1)),
+        "vehicle_state_bytes_max": max(state_sizes, default=0),
     }
     return score, facts
 
