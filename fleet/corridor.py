@@ -17,20 +17,12 @@ import struct
 
 import numpy as np
 
-from fleet.geo import cell_rowcol, haversine_m, pack_cell
+from fleet.geo import cell_rowcol, haversine_m, pack_cell, unpack_cell
 
 __all__ = ["Corridor", "RouteCorridor"]
 
 MAX_ROUTES = 8
 _ROUTE = struct.Struct("<IHIHii")
-_OFFSET = 1 << 22
-_SHIFT = 24
-_LOW = (1 << _SHIFT) - 1
-
-
-def _unpack(key: int) -> tuple[int, int]:
-    """Row and column of a packed cell key."""
-    return (key >> _SHIFT) - _OFFSET, (key & _LOW) - _OFFSET
 
 
 class RouteCorridor:
@@ -131,7 +123,7 @@ class Corridor:
         cells = rc.cells
         need = self.min_count
         base = pack_cell(row, col)
-        step = 1 << _SHIFT
+        step = pack_cell(row + 1, col) - base  # one row, in packed-key units
         for dr in (-step, 0, step):
             centre = base + dr
             if (
@@ -170,7 +162,7 @@ class Corridor:
             keys = list(rc.cells)
             n = len(keys)
             if n:
-                rows_cols = np.array([_unpack(k) for k in keys], dtype=np.int64)
+                rows_cols = np.array([unpack_cell(k) for k in keys], dtype=np.int64)
                 anchor = rows_cols.min(axis=0)
                 rel = np.clip(rows_cols - anchor, 0, 0xFFFF).astype("<u2")
                 counts = np.fromiter(rc.cells.values(), dtype=np.uint8, count=n)

@@ -406,13 +406,16 @@ class FleetEngine(KeyedEngine[VehicleState]):
             st.suspect_streak += 1
         else:
             st.suspect_streak = 0
+        off_m = math.nan  # metres off the corridor: a search over the corridor, at most once a fix
         if st.open is None:
             long_stop = (
                 st.stop_start is not None
                 and not st.stop_kind
                 and ts - st.stop_start >= cfg.long_stop_s
             )
-            far = off and self._off_distance(st, fix) >= FAR_OFF_CELLS * cfg.cell_m
+            if off:
+                off_m = self._off_distance(st, fix)
+            far = off and off_m >= FAR_OFF_CELLS * cfg.cell_m
             if st.suspect_streak >= cfg.off_corridor_readings:
                 st.open = self._open(st, fix, st.suspect_since, "unassigned_or_off_hours")
             elif st.off_streak >= cfg.off_corridor_readings or far:
@@ -430,7 +433,9 @@ class FleetEngine(KeyedEngine[VehicleState]):
         if st.last_ts is not None and st.last_ts >= ep.start_ts and not math.isnan(st.last_lat):
             ep.path_m += haversine_m(st.last_lat, st.last_lon, fix.lat, fix.lon)
         if moving and (off or (not checkable and not assigned)):
-            ep.max_off_m = max(ep.max_off_m, self._off_distance(st, fix))
+            if math.isnan(off_m):
+                off_m = self._off_distance(st, fix)
+            ep.max_off_m = max(ep.max_off_m, off_m)
         ep.last_ts = ts
         if normal:
             if ep.normal_streak == 0:

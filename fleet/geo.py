@@ -16,6 +16,7 @@ __all__ = [
     "haversine_m",
     "pack_cell",
     "segment_distance_m",
+    "unpack_cell",
 ]
 
 EARTH_M_PER_DEG = 111_320.0
@@ -42,6 +43,11 @@ def cell_rowcol(lat: float, lon: float, size_m: float) -> tuple[int, int]:
     scale = max(math.cos(math.radians(row_lat)), 0.01)
     col = math.floor(lon * EARTH_M_PER_DEG * scale / size_m)
     return row, col
+
+
+def unpack_cell(key: int) -> tuple[int, int]:
+    """Row and column of a key made by :func:`pack_cell`."""
+    return (key >> _SHIFT) - _OFFSET, (key & ((1 << _SHIFT) - 1)) - _OFFSET
 
 
 def pack_cell(row: int, col: int) -> int:

@@ -17,7 +17,6 @@ alerts with their Kafka timestamps, and the latency is the alert's timestamp min
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -30,6 +29,7 @@ from app.settings import Settings
 from app.topics import ensure_topics
 from safety.config import SafetyConfig
 from safety.scoring import KIND_OF_ALERT, SafetyScore, score_safety
+from simulator.runner import pause
 from simulator.safety.shift import SimEpisode, SiteSimulation
 
 __all__ = ["SafetyDemo"]
@@ -100,7 +100,7 @@ class SafetyDemo:
                         self.completed_at.setdefault(episode.episode_id, (episode, published))
                 if futures:
                     await asyncio.gather(*futures)
-                await _pause(stop, STEP_S - (time.monotonic() - real0) % STEP_S)
+                await pause(stop, STEP_S - (time.monotonic() - real0) % STEP_S)
             if sim.done:
                 rest = sim.advance(sim.end_ts + 3600.0)
                 for key, value in rest.truth_messages():
@@ -186,11 +186,3 @@ def _bad_record(n: int, good: bytes) -> tuple[bytes, bytes]:
         obj["accel_peak_g"] = 512.0
         return str(obj["worker_id"]).encode(), orjson.dumps(obj)
     return str(obj["worker_id"]).encode(), orjson.dumps(obj)[:-7]
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep ``seconds`` or until ``stop`` is set."""
-    if seconds <= 0:
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -25,7 +25,7 @@ from simulator.episodes import Episode
 from simulator.faults import BadRecordInjector
 from simulator.motors import DAY, MotorFleet
 
-__all__ = ["SimProgress", "SimReport", "default_start_ts", "run_simulation"]
+__all__ = ["SimProgress", "SimReport", "default_start_ts", "pause", "run_simulation"]
 
 STEP_S = 0.1
 DEFAULT_LOOKBACK_S = 60 * DAY
@@ -80,7 +80,7 @@ async def _produce(
     return [await producer.send(topic, value=value, key=key) for key, value in messages]
 
 
-async def _pause(stop: asyncio.Event | None, seconds: float) -> None:
+async def pause(stop: asyncio.Event | None, seconds: float) -> None:
     """Sleep ``seconds`` or until ``stop`` is set, whichever comes first."""
     if seconds <= 0.0:
         return
@@ -192,7 +192,7 @@ async def run_simulation(
                 )
             if done:
                 break
-            await _pause(stop, STEP_S - (time.monotonic() - real0) % STEP_S)
+            await pause(stop, STEP_S - (time.monotonic() - real0) % STEP_S)
     finally:
         await producer.stop()
     return SimReport(

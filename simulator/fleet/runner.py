@@ -10,7 +10,6 @@ verdicts topic when the dispatcher gives them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from app.settings import Settings
 from app.topics import ensure_topics
 from simulator.fleet.days import DAY
 from simulator.fleet.sim import FleetSimulation
+from simulator.runner import pause
 
 __all__ = ["FleetRunReport", "fleet_topics", "run_fleet_simulation"]
 
@@ -47,12 +47,6 @@ def fleet_topics(settings: Settings) -> list[str]:
         settings.topic_fleet_geofences,
         settings.topic_ground_truth,
     ]
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    if seconds > 0:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def run_fleet_simulation(
@@ -138,7 +132,7 @@ async def run_fleet_simulation(
                     sent[topic] += 1
                 if futures:
                     await asyncio.gather(*futures)
-                await _wait(stop, STEP_S)
+                await pause(stop, STEP_S)
             out.days_done = day.day + 1
             out.vehicle_days = float(sim.evaluated_vehicle_days(out.days_done))
     finally:
