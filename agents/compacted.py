@@ -1,17 +1,21 @@
 """Follow a compacted single-partition topic (shared models, geofences) outside Faust's group.
 
 Workers read such topics whole at start-up - every worker needs every record, not a share of
-the partitions - and then pick up changes on a timer.
+the partitions - and then pick up changes on a timer. A record the worker cannot adopt is not
+fatal: it becomes a dead letter with the reason, for the agent to send.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from app.kafka_clients import bootstrap_servers, client_options
+from schemas import ValidationError
+from streams import Emit, RecordMeta, dead_letter_emit
 
 if TYPE_CHECKING:
     from app.worker import WorkerContext
@@ -24,12 +28,16 @@ class CompactedReader:
 
     ``catch_up`` reads to the end (on Tansu the reported end may be short, so it also waits
     for an empty poll past it); ``poll`` applies whatever arrived since, without blocking.
+    ``apply(record)`` raises ``ValueError`` for a record it cannot adopt (a
+    :class:`~schemas.ValidationError` keeps its reason; any other is a record this version
+    cannot read, ``unsupported_version``); :meth:`take_letters` hands out their dead letters.
     """
 
     def __init__(self, ctx: WorkerContext, topic: str, apply: Callable[[Any], None]) -> None:
         self.settings = ctx.settings
         self.topic = topic
         self.apply = apply
+        self.letters: list[Emit] = []
         self.consumer: AIOKafkaConsumer | None = None
         self.tps: list[TopicPartition] = []
 
@@ -57,7 +65,7 @@ class CompactedReader:
             batch = await consumer.getmany(*self.tps, timeout_ms=500)
             for records in batch.values():
                 for record in records:
-                    self.apply(record)
+                    self._adopt(record)
                     count += 1
             if reached and not batch:
                 return count
@@ -78,6 +86,24 @@ class CompactedReader:
         count = 0
         for records in batch.values():
             for record in records:
-                self.apply(record)
+                self._adopt(record)
                 count += 1
         return count
+
+    def take_letters(self) -> list[Emit]:
+        """The dead letters of records that could not be adopted since the last call."""
+        letters, self.letters = self.letters, []
+        return letters
+
+    def _adopt(self, record: Any) -> None:
+        try:
+            self.apply(record)
+        except ValueError as exc:
+            err = (
+                exc
+                if isinstance(exc, ValidationError)
+                else ValidationError("unsupported_version", f"record unreadable: {exc}")
+            )
+            raw = bytes(record.value) if record.value is not None else b""
+            meta = RecordMeta(self.topic, record.partition, record.offset, record.key)
+            self.letters.append(dead_letter_emit(raw, err, meta, time.time()))

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from agents.compacted import CompactedReader
@@ -22,8 +21,7 @@ from agents.glue import EmitSender, keyed_agent, raw_topic, state_table, table_l
 from fleet.area import AreaEngine
 from fleet.config import DOMAIN, FleetConfig
 from fleet.engine import FleetEngine, FleetInputs, FleetStats
-from schemas import ValidationError
-from streams import Emit, RecordMeta
+from streams import Emit
 
 if TYPE_CHECKING:
     from app.metrics import Metrics
@@ -129,45 +127,34 @@ def register_fleet(ctx: WorkerContext) -> FleetEngine:
     vehicle_sender = EmitSender(ctx, DOMAIN, vehicle_outputs, on_emit=count)
     area_sender = EmitSender(ctx, DOMAIN, area_outputs)
     geofence_topic = settings.topic_fleet_geofences
-    pending_letters: list[Emit] = []
 
     def apply_geofence(record: Any) -> None:
-        raw = bytes(record.value) if record.value is not None else None
-        try:
-            engine.apply_geofence(record.key, raw)
-        except ValidationError as err:
-            meta = RecordMeta(geofence_topic, record.partition, record.offset, record.key)
-            pending_letters.append(engine.dead_letter(raw or b"", err, meta, time.time()))
+        engine.apply_geofence(record.key, bytes(record.value) if record.value is not None else None)
 
     def apply_model(record: Any) -> None:
-        if record.key != MODEL_KEY or record.value is None:
-            return
-        try:
+        if record.key == MODEL_KEY and record.value is not None:
             engine.classifier.load(bytes(record.value))
-        except ValueError as exc:
-            log.error("fleet model record unreadable, ignored: %s", exc)
 
     geofences = CompactedReader(ctx, geofence_topic, apply_geofence)
     models = CompactedReader(ctx, settings.topic_fleet_models, apply_model)
 
     async def on_start() -> None:
         fences = await geofences.catch_up()
-        restored = await models.catch_up()
-        await models.stop()
+        try:
+            restored = await models.catch_up()
+        finally:
+            await models.stop()
         log.info(
             "fleet: %d geofence records, %d model records (%s)",
             fences,
             restored,
             engine.classifier.version,
         )
-        await vehicle_sender.send(pending_letters)
-        pending_letters.clear()
+        await vehicle_sender.send(geofences.take_letters() + models.take_letters())
 
     async def on_tick() -> None:
         await geofences.poll()
-        if pending_letters:
-            await vehicle_sender.send(list(pending_letters))
-            pending_letters.clear()
+        await vehicle_sender.send(geofences.take_letters())
         classifier = engine.classifier
         if classifier.dirty:
             classifier.dirty = False

@@ -109,6 +109,7 @@ def register_maintenance(ctx: WorkerContext) -> MaintenanceEngine:
         finally:
             await reader.stop()
         log.info("restored %d model records for classes %s", loaded, engine.models.classes())
+        await sender.send(reader.take_letters())
 
     async def publish() -> None:
         """Publish changed class models and refresh the quality and state gauges."""
