@@ -37,6 +37,15 @@ def _records(emits, topic):
     return [orjson.loads(e.value) for e in emits if e.topic == topic]
 
 
+def bypass_leg(t: float) -> list:
+    """A drive that leaves the road ~1 km north and comes back to it 3 km further on."""
+    north = LAT + 0.009
+    leg = list(drive(t, LAT, LON_WEST, north, LON_WEST + 0.01))
+    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.01, LAT, LON_WEST + 0.04))
+    leg += list(drive(leg[-1].ts, LAT, LON_WEST + 0.04, LAT, LON_EAST))
+    return leg
+
+
 def test_routine_days_produce_no_episode_and_learn_a_compact_corridor():
     eng = warmed_engine(days=8)
     state = eng.state_of("truck-1")
@@ -151,10 +160,7 @@ def test_restricted_zone_entry_emits_geofence_events_and_an_alert():
 def test_verdict_teaches_the_classifier_once():
     eng = warmed_engine(days=5)
     t = T0 + 5 * DAY + 8 * 3600.0
-    north = LAT + 0.009
-    leg = list(drive(t, LAT, LON_WEST, north, LON_WEST + 0.01))
-    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.01, LAT, LON_WEST + 0.04))
-    leg += list(drive(leg[-1].ts, LAT, LON_WEST + 0.04, LAT, LON_EAST))
+    leg = bypass_leg(t)
     _run(eng, leg)
     _run(eng, routine_day(6))  # the hold passes: the episode becomes final
     record = eng.state_of("truck-1").recent[-1]
@@ -173,10 +179,7 @@ def test_verdict_teaches_the_classifier_once():
 def test_verdict_arriving_before_its_episode_closes_waits_for_it():
     eng = warmed_engine(days=5)
     t = T0 + 5 * DAY + 8 * 3600.0
-    north = LAT + 0.009
-    leg = list(drive(t, LAT, LON_WEST, north, LON_WEST + 0.01))
-    leg += list(drive(leg[-1].ts, north, LON_WEST + 0.01, LAT, LON_WEST + 0.04))
-    leg += list(drive(leg[-1].ts, LAT, LON_WEST + 0.04, LAT, LON_EAST))
+    leg = bypass_leg(t)
     _run(eng, leg[:4])
     early = DispatcherVerdict("v-2", "truck-1", leg[-1].ts, t, leg[-1].ts, "traffic_detour")
     eng.feed_verdict(early)
