@@ -242,7 +242,7 @@ class Settings:
         "Workers' zone presence, repartitioned by zone for the safety zone agent (internal).",
     )
     safety_site_map: str = _setting(
-        "", "Site map TOML (zones, risk levels). Empty: the packaged safety/site_map.toml."
+        "", "Site map TOML (zones, risk levels). Empty: the packaged agents/safety/site_map.toml."
     )
     safety_cluster_min_workers: int = _setting(
         3, "K: a group alert needs at least this many workers stationary in a high-risk zone."

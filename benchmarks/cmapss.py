@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analytics.failure_rul import read_cmapss
+from app.core.models.failure_rul import read_cmapss
 
 __all__ = [
     "PUBLISHED",

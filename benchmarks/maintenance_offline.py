@@ -19,12 +19,12 @@ from typing import Any
 
 import orjson
 
+from agents.maintenance.config import MaintenanceConfig
+from agents.maintenance.engine import EngineLimits, MaintenanceEngine
+from agents.maintenance.scoring import score_maintenance
+from app.core import RecordMeta
 from app.settings import Settings, load_settings
-from maintenance.config import MaintenanceConfig
-from maintenance.engine import EngineLimits, MaintenanceEngine
-from maintenance.scoring import score_maintenance
-from simulator.motors import MotorFleet
-from streams import RecordMeta
+from app.simulator.motors import MotorFleet
 
 __all__ = ["main", "simulate_and_score"]
 

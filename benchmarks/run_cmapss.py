@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analytics.failure_rul import RulStream
+from app.core.models.failure_rul import RulStream
 from benchmarks.cmapss import PUBLISHED, data_dir, load_subset, phm08_score, rmse
 
 __all__ = ["main", "run"]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.commands.detect import detect_csv
+from app.cli.detect import detect_csv
 from benchmarks.nab import (
     PROFILES,
     PUBLISHED,

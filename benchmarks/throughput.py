@@ -25,13 +25,13 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from agents.maintenance.config import MaintenanceConfig
+from agents.maintenance.engine import EngineLimits, MaintenanceEngine
+from app.core import RecordMeta
+from app.embedded.broker import EmbeddedBroker
+from app.kafka.topics import ensure_topics
 from app.settings import Settings
-from app.topics import ensure_topics
-from embedded.broker import EmbeddedBroker
-from maintenance.config import MaintenanceConfig
-from maintenance.engine import EngineLimits, MaintenanceEngine
-from simulator.motors import MotorFleet
-from streams import RecordMeta
+from app.simulator.motors import MotorFleet
 
 __all__ = ["bench_engine", "bench_simulator", "bench_worker", "main"]
 
@@ -80,7 +80,7 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
 
 def bench_worker(records: int, n_assets: int) -> dict[str, float]:
     """Records/s of a real worker draining a backlog on the embedded broker."""
-    from app.worker_process import WorkerProcess
+    from app.embedded.worker_process import WorkerProcess
 
     readings = max(records // n_assets, 1)
     start = time.time() - (readings + 10) * 600.0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from embedded.broker import EmbeddedBroker
+from app.embedded.broker import EmbeddedBroker
 
 SHARED_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 

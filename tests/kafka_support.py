@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from app.embedded.worker_process import WorkerProcess, metric_sum
 from app.settings import Settings
-from app.worker_process import WorkerProcess, metric_sum
 
 __all__ = ["TOPIC_FIELDS", "consume_all", "isolated", "wait_drained"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analytics.failure_rul import N_SENSORS, RulStream, read_cmapss
-from app.cli import main as aiot_main
+from app.cli.main import main as aiot_main
+from app.core.models.failure_rul import N_SENSORS, RulStream, read_cmapss
 from benchmarks.cmapss import data_dir, load_rul, load_subset, phm08_score, rmse
 
 

@@ -14,9 +14,9 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from app.topics import ensure_topics
-from app.worker_process import WorkerProcess
-from simulator.runner import run_simulation
+from app.embedded.worker_process import WorkerProcess
+from app.kafka.topics import ensure_topics
+from app.simulator.runner import run_simulation
 from tests.kafka_support import consume_all, isolated, wait_drained
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import sys
 import orjson
 import pytest
 
-from app.worker_process import REPO
+from app.embedded.worker_process import REPO
 
 pytestmark = pytest.mark.e2e
 

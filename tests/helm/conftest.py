@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.worker_process import WorkerProcess
-from embedded.broker import EmbeddedBroker
+from app.embedded.broker import EmbeddedBroker
+from app.embedded.worker_process import WorkerProcess
 from tests.helm.support import Manifest, deep_merge, load_values, render
 
 WORKER_START_TIMEOUT_S = 60.0

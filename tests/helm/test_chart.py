@@ -475,8 +475,8 @@ def test_helm_lint_reports_no_warnings_or_errors(
 
 def _worker_tables() -> set[str]:
     """The tables a worker declares (every domain), so the chart's list cannot fall behind."""
+    from app.runtime.worker import build_worker_app
     from app.settings import Settings
-    from app.worker import build_worker_app
 
     ctx = build_worker_app(Settings(broker_url="kafka://127.0.0.1:9"))
     return set(ctx.app.tables.keys())

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from embedded.broker import EmbeddedBroker
+from app.embedded.broker import EmbeddedBroker
 from tests.helm.support import REPO, Manifest, one
 
 

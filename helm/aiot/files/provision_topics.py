@@ -24,8 +24,8 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from app.kafka.topics import topic_plan
 from app.settings import Settings, load_settings
-from app.topics import topic_plan
 
 log = logging.getLogger("aiot.provision")
 

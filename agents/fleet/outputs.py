@@ -1,0 +1,192 @@
+"""The records the fleet engine emits: episodes, geofence events, alerts and commands.
+
+Building them is kept apart from the engine's state machine: each function turns a decision
+into the :class:`streams.Emit` that carries it to its topic, with the metric labels the agent
+counts (episodes by class and status, geofence events by kind and event, alerts by type,
+severity and transition).
+"""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+from typing import Any, cast
+
+import orjson
+
+from agents.fleet.classifier import Classification
+from agents.fleet.config import DOMAIN
+from agents.fleet.episode import EpisodeRecord
+from app.core import Emit
+from app.core.alerting import AlertTransition, Evidence, FeatureEvidence
+from schemas.command import Command, command_id
+from schemas.vehicle import FleetEpisode, GeofenceEvent, VehicleTelemetry
+
+__all__ = [
+    "alert_emits",
+    "episode_emit",
+    "episode_id",
+    "geofence_emit",
+    "immobilizer_request",
+    "notify_command",
+    "record_emit",
+    "unauthorized_evidence",
+]
+
+_INDICATOR_FEATURE = {
+    "stop_unknown": "stop_unknown_min",
+    "long_stop_unknown": "stop_unknown_min",
+    "stop_known": "stop_known_min",
+    "restricted": "restricted",
+    "unassigned": "unassigned_frac",
+    "unusual_hour": "unusual_hour_frac",
+    "detour_shape": "rejoin_km",
+    "detour_with_area": "area_vehicles",
+    "far_off": "max_off_corridor_m",
+}
+
+
+def episode_id(vehicle_id: str, start_ts: float) -> str:
+    """Deterministic id of a vehicle's episode (replays give the same id)."""
+    key = f"{vehicle_id}\x1f{round(start_ts * 1000)}"
+    return blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def episode_emit(
+    vid: str,
+    eid: str,
+    start: float,
+    end: float | None,
+    status: str,
+    verdict: Classification,
+    features: dict[str, float],
+    route_id: str | None,
+    area_id: str | None,
+    revision: int,
+) -> Emit:
+    """One publication of an episode with its classification."""
+    record = FleetEpisode(
+        episode_id=eid,
+        vehicle_id=vid,
+        start_ts=start,
+        end_ts=end,
+        status=cast(Any, status),
+        label=cast(Any, verdict.label),
+        confidence=round(verdict.confidence, 4),
+        probabilities=verdict.probabilities,
+        reasons=verdict.reasons,
+        features=dict(features),
+        max_off_corridor_m=features.get("max_off_corridor_m", 0.0),
+        area_id=area_id,
+        route_id=route_id,
+        revision=revision,
+        model_version=verdict.model_version,
+    )
+    return Emit("episodes", vid.encode(), record.to_json(), (verdict.label, status))
+
+
+def record_emit(vid: str, record: EpisodeRecord, verdict: Classification) -> Emit:
+    """The publication of a closed episode kept in the vehicle's state."""
+    return episode_emit(
+        vid,
+        record.episode_id,
+        record.start_ts,
+        record.end_ts,
+        record.status,
+        verdict,
+        record.features,
+        record.route_id,
+        record.area_id,
+        record.revision,
+    )
+
+
+def geofence_emit(fix: VehicleTelemetry, gid: str, kind: str, event: str, dwell: float) -> Emit:
+    """A vehicle's geofence event."""
+    record = GeofenceEvent(
+        fix.vehicle_id,
+        gid,
+        cast(Any, kind),
+        cast(Any, event),
+        fix.ts,
+        round(dwell, 1),
+        fix.lat,
+        fix.lon,
+    )
+    return Emit("geofence_events", fix.vehicle_id.encode(), record.to_json(), (kind, event))
+
+
+def unauthorized_evidence(
+    eid: str, verdict: Classification, features: dict[str, float], threshold: float
+) -> Evidence:
+    """Evidence of an unauthorized-use alert: the indicators that decided, reasons, odds."""
+    top = tuple(
+        FeatureEvidence(
+            name=name,
+            value=float(features.get(_INDICATOR_FEATURE.get(name, name), 0.0)),
+            baseline=0.0,
+            z=round(push, 3),
+        )
+        for name, push in verdict.contributions
+    )
+    return Evidence(
+        top_features=top,
+        score=verdict.confidence,
+        threshold=threshold,
+        model_version=verdict.model_version,
+        extra={
+            "episode_id": eid,
+            "reasons": list(verdict.reasons),
+            "probabilities": dict(verdict.probabilities),
+        },
+    )
+
+
+def notify_command(vid: str, ts: float, verdict: Classification, now: float) -> Emit:
+    """Tell the dispatcher about a likely unauthorized use."""
+    command = Command(
+        command_id=command_id(DOMAIN, vid, "notify", ts),
+        asset_id=vid,
+        action="notify",
+        reason=f"possible unauthorized use ({verdict.confidence:.0%}): "
+        + "; ".join(verdict.reasons),
+        source=DOMAIN,
+        trigger_ts=ts,
+        issued_at=now,
+        params={"confidence": round(verdict.confidence, 4)},
+    )
+    return Emit("commands", vid.encode(), command.to_json())
+
+
+def immobilizer_request(
+    fix: VehicleTelemetry, eid: str, verdict: Classification, now: float
+) -> Emit:
+    """A request to the dispatcher to confirm immobilisation - never an immobilisation."""
+    source = f"{DOMAIN}.immobilizer"
+    command = Command(
+        command_id=command_id(source, fix.vehicle_id, "notify", fix.ts),
+        asset_id=fix.vehicle_id,
+        action="notify",
+        reason=(
+            f"confirm immobilizer for {fix.vehicle_id}? unauthorized use "
+            f"{verdict.confidence:.0%} likely, vehicle moving (episode {eid})"
+        ),
+        source=source,
+        trigger_ts=fix.ts,
+        issued_at=now,
+        params={"immobilizer_confirmation_requested": 1.0, "confidence": verdict.confidence},
+    )
+    return Emit("commands", fix.vehicle_id.encode(), command.to_json())
+
+
+def alert_emits(transition: AlertTransition | None) -> list[Emit]:
+    """The alert record of a lifecycle transition, if any."""
+    if transition is None:
+        return []
+    return [
+        Emit(
+            "alerts",
+            transition.asset_id.encode(),
+            orjson.dumps(transition.to_record()),
+            (transition.alert_type, transition.severity.value, transition.state.value),
+        )
+    ]

@@ -1,0 +1,173 @@
+"""Configuration of the safety domain: detection parameters and alert policies, from settings.
+
+Thresholds and durations are in event time, so an accelerated simulation or a replay raises
+exactly the alerts a real-time run would. K, T and N of the issue are
+``cluster_min_workers``, ``cluster_min_dwell_s`` and ``man_down_still_s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.safety.site_map import SiteMap, load_site_map
+from app.core.alerting import AlertPolicy, Severity
+from app.settings import Settings
+
+__all__ = [
+    "DOMAIN",
+    "FATIGUE",
+    "MAN_DOWN",
+    "STATIONARY_CLUSTER",
+    "SafetyConfig",
+    "SafetyLimits",
+]
+
+DOMAIN = "safety"
+FATIGUE = "worker_fatigue"
+MAN_DOWN = "man_down"
+STATIONARY_CLUSTER = "stationary_cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyLimits:
+    """Validation bounds and the table-write cadence, from settings."""
+
+    min_event_time: float = 946684800.0
+    max_future_skew_s: float = 300.0
+    max_lateness_s: float = 86400.0
+    flush_every: int = 32
+    biometric_fields: tuple[str, ...] = (
+        "heart_rate_bpm",
+        "ecg",
+        "ppg",
+        "rr_intervals_ms",
+        "spo2",
+        "skin_temp_c",
+        "hrv_ms",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyConfig:
+    """Detection parameters of the worker and zone agents.
+
+    Attributes:
+        site_map: zones and their risk levels.
+        cluster_min_workers: K, workers stationary at once in a high-risk zone for an alert.
+        cluster_min_dwell_s: T, seconds each of them must have been stationary.
+        man_down_still_s: N, seconds without motion after an impact that make a man-down.
+        signal_lost_s: wall-clock seconds of silence from a wearable whose detector is armed
+            (an impact, no motion since) after which the worker is reported down.
+        impact_g: acceleration peak counted as an impact.
+        still_std_g: acceleration std below which a window shows no motion (lying still).
+        lying_tilt_deg: trunk tilt from which a posture is not upright (when reported).
+        still_radius_m: displacement from the anchor within which a worker stays stationary.
+        walking_min_steps_per_s: step rate from which a window counts as walking (gait windows).
+        fatigue_raise / fatigue_clear: fatigue alert levels (mean one-sided deviation from the
+            worker's own baseline, in baseline standard deviations).
+        fatigue_min_duration_s: event time the fatigue score must stay at the raise level.
+        fatigue_alpha: weight of one walking window in the smoothed gait/heart-rate levels.
+        baseline_warmup: walking windows before a worker's baseline is trusted.
+        fresh_window_s: seconds from a shift's start during which the baseline learns.
+        fresh_window_max_s: the learning goes on past ``fresh_window_s`` until the baseline is
+            trusted, but not beyond this (a worker who hardly walked early in the shift).
+        shift_gap_s: an event-time gap this long starts a new shift.
+        presence_heartbeat_s: a worker's presence is re-sent at least this often.
+        presence_stale_s: a zone forgets a worker not heard of for this long.
+    """
+
+    site_map: SiteMap
+    cluster_min_workers: int = 3
+    cluster_min_dwell_s: float = 120.0
+    man_down_still_s: float = 30.0
+    signal_lost_s: float = 60.0
+    impact_g: float = 2.5
+    still_std_g: float = 0.05
+    lying_tilt_deg: float = 45.0
+    still_radius_m: float = 3.0
+    walking_min_steps_per_s: float = 1.0
+    fatigue_raise: float = 1.2
+    fatigue_clear: float = 0.6
+    fatigue_min_duration_s: float = 600.0
+    fatigue_alpha: float = 0.03
+    baseline_warmup: int = 30
+    fresh_window_s: float = 5400.0
+    fresh_window_max_s: float = 7200.0
+    shift_gap_s: float = 4 * 3600.0
+    presence_heartbeat_s: float = 60.0
+    presence_stale_s: float = 180.0
+    policies: dict[str, AlertPolicy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Build the three alert policies from the parameters."""
+        if self.cluster_min_workers < 2:
+            raise ValueError("cluster_min_workers (K) must be >= 2")
+        if self.cluster_min_dwell_s <= 0 or self.man_down_still_s <= 0:
+            raise ValueError("cluster_min_dwell_s (T) and man_down_still_s (N) must be > 0")
+        self.policies.update(
+            {
+                FATIGUE: AlertPolicy(
+                    alert_type=FATIGUE,
+                    domain=DOMAIN,
+                    raise_threshold=self.fatigue_raise,
+                    clear_threshold=self.fatigue_clear,
+                    min_duration_s=self.fatigue_min_duration_s,
+                    cooldown_s=3600.0,
+                    severities=(
+                        (0.0, Severity.WARNING),
+                        (2 * self.fatigue_raise, Severity.CRITICAL),
+                    ),
+                    update_min_delta=0.5,
+                ),
+                MAN_DOWN: AlertPolicy(
+                    alert_type=MAN_DOWN,
+                    domain=DOMAIN,
+                    raise_threshold=1.0,
+                    clear_threshold=0.5,
+                    min_duration_s=0.0,
+                    cooldown_s=0.0,
+                    severities=((0.0, Severity.CRITICAL),),
+                ),
+                STATIONARY_CLUSTER: AlertPolicy(
+                    alert_type=STATIONARY_CLUSTER,
+                    domain=DOMAIN,
+                    raise_threshold=float(self.cluster_min_workers),
+                    clear_threshold=float(self.cluster_min_workers) - 0.5,
+                    min_duration_s=0.0,
+                    cooldown_s=0.0,
+                    severities=(
+                        (0.0, Severity.WARNING),
+                        (self.cluster_min_workers + 2.0, Severity.CRITICAL),
+                    ),
+                    update_min_delta=1.0,
+                ),
+            }
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, site_map: SiteMap | None = None) -> SafetyConfig:
+        """Build the configuration from the ``safety_*`` settings."""
+        return cls(
+            site_map=site_map if site_map is not None else load_site_map(settings.safety_site_map),
+            cluster_min_workers=settings.safety_cluster_min_workers,
+            cluster_min_dwell_s=settings.safety_cluster_min_dwell_s,
+            man_down_still_s=settings.safety_man_down_still_s,
+            signal_lost_s=settings.safety_signal_lost_s,
+            impact_g=settings.safety_impact_g,
+            fatigue_raise=settings.safety_fatigue_raise,
+            fatigue_clear=settings.safety_fatigue_raise / 2.0,
+            fatigue_min_duration_s=settings.safety_fatigue_min_duration_s,
+        )
+
+    @staticmethod
+    def limits_from_settings(settings: Settings) -> SafetyLimits:
+        """Validation bounds and flush cadence from settings."""
+        return SafetyLimits(
+            min_event_time=settings.min_event_time,
+            max_future_skew_s=settings.max_future_skew_s,
+            max_lateness_s=settings.max_lateness_s,
+            flush_every=settings.state_flush_every,
+            biometric_fields=tuple(
+                n.strip() for n in settings.edge_biometric_fields.split(",") if n.strip()
+            ),
+        )

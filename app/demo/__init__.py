@@ -1,0 +1,1 @@
+"""`make run`: the embedded stack, the simulators of every domain and their live scoring."""

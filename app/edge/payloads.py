@@ -1,0 +1,224 @@
+"""Decode and validate what devices publish over MQTT (untrusted input).
+
+Telemetry payloads (topic ``site/<site>/device/<device>/telemetry``) are JSON objects whose
+``kind`` says what the device is:
+
+* ``"machine"`` (the default): a rotating machine. Either the four vibration features are
+  given, or a raw block ``"waveform": {"fs_hz": <Hz>, "samples": [<mm/s>, ...]}`` from which
+  the gateway computes them (:mod:`edge.waveform`); plus ``asset_class``, ``ts`` and the other
+  :class:`~schemas.telemetry.MachineTelemetry` fields. ``asset_id`` defaults to the device id
+  of the topic and must equal it when given. The result is validated by the same code as the
+  cloud's input (:func:`schemas.validation.decode_telemetry`).
+* ``"wearable"``: a worker's wearable: ``worker_id``, ``ts``, optional ``man_down`` (bool),
+  anything else (position, cadence, heart rate, raw signals). The worker id is pseudonymised and
+  the configured raw biometric fields are dropped here, before anything is buffered.
+
+Acknowledgements (topic ``.../ack``): ``{"command_id": <id>, "status": <accepted|done|rejected|
+failed>, "detail": <optional text>}``.
+
+Every rejection raises :class:`~schemas.errors.ValidationError` with a reason code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import orjson
+
+from app.edge.privacy import pseudonymise, scrub
+from app.edge.waveform import MAX_SAMPLES, MIN_SAMPLES, waveform_features
+from schemas import MachineTelemetry, ValidationError, decode_telemetry
+from schemas.base import ID_PATTERN, ID_REGEX
+from schemas.command import ACK_STATUSES, AckStatus, CommandAck
+
+__all__ = [
+    "PayloadLimits",
+    "WearableReading",
+    "decode_ack",
+    "decode_machine",
+    "decode_wearable",
+    "load_payload",
+]
+
+_ID_MATCH = re.compile(ID_REGEX).fullmatch
+_MAX_FS_HZ = 1_000_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadLimits:
+    """Event-time bounds of accepted readings (from settings, as in the cloud)."""
+
+    min_event_time: float = 946684800.0
+    max_future_skew_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class WearableReading:
+    """A validated, privacy-scrubbed wearable reading ready to leave the site."""
+
+    worker: str
+    ts: float
+    man_down: bool
+    record: dict[str, Any]
+
+
+def load_payload(raw: bytes) -> tuple[dict[str, Any], bool]:
+    """Parse ``raw`` to a JSON object; return it and whether the lenient parser was needed.
+
+    The stdlib fallback accepts ``NaN``/``Infinity`` tokens so those fields are reported as
+    ``not_finite`` later rather than the whole message as malformed.
+    """
+    lenient = False
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        try:
+            obj = json.loads(bytes(raw).decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise ValidationError("malformed_json", str(exc)) from None
+        lenient = True
+    if type(obj) is not dict:
+        raise ValidationError(
+            "not_an_object", f"top-level JSON value is {type(obj).__name__}, expected an object"
+        )
+    return cast(dict[str, Any], obj), lenient
+
+
+def _identifier(obj: dict[str, Any], name: str) -> str:
+    value = obj.get(name)
+    if value is None and name not in obj:
+        raise ValidationError("missing_field", f"{name} is missing")
+    if type(value) is str and _ID_MATCH(value):
+        return value
+    raise ValidationError("bad_id", f"{name}={value!r:.60} does not match {ID_PATTERN}")
+
+
+def _waveform(obj: dict[str, Any]) -> dict[str, float]:
+    """Features of the ``waveform`` block of ``obj`` (validated)."""
+    block = obj["waveform"]
+    if type(block) is not dict:
+        raise ValidationError("wrong_type", "waveform is not an object {fs_hz, samples}")
+    fs = block.get("fs_hz")
+    samples = block.get("samples")
+    if fs is None or samples is None:
+        missing = "waveform.fs_hz" if fs is None else "waveform.samples"
+        raise ValidationError("missing_field", f"{missing} is missing")
+    if type(fs) not in (int, float):
+        raise ValidationError("wrong_type", f"waveform.fs_hz={fs!r:.60} is not a number")
+    if not (math.isfinite(fs) and 0 < fs <= _MAX_FS_HZ):
+        raise ValidationError("out_of_range", f"waveform.fs_hz={fs!r} outside (0, 1000000] Hz")
+    if type(samples) is not list:
+        raise ValidationError("wrong_type", "waveform.samples is not an array of numbers")
+    if not MIN_SAMPLES <= len(samples) <= MAX_SAMPLES:
+        raise ValidationError(
+            "out_of_range",
+            f"waveform has {len(samples)} samples, expected {MIN_SAMPLES}..{MAX_SAMPLES}",
+        )
+    try:
+        x = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationError("wrong_type", "waveform.samples holds non-numbers") from None
+    if x.ndim != 1:
+        raise ValidationError("wrong_type", "waveform.samples is not a flat array of numbers")
+    if not np.isfinite(x).all():
+        raise ValidationError("not_finite", "waveform.samples holds NaN or infinite values")
+    try:
+        features = waveform_features(x, float(fs))
+    except ValueError as exc:
+        raise ValidationError("out_of_range", f"waveform: {exc}") from None
+    return {
+        "vibration_rms": features.vibration_rms,
+        "kurtosis": features.kurtosis,
+        "crest_factor": features.crest_factor,
+        "dominant_freq_hz": features.dominant_freq_hz,
+    }
+
+
+def decode_machine(
+    obj: dict[str, Any], device: str, *, now: float, limits: PayloadLimits, lenient: bool = False
+) -> MachineTelemetry:
+    """Validate a machine reading of ``device`` (raw waveform reduced to features first)."""
+    fields = dict(obj)
+    asset_id = fields.setdefault("asset_id", device)
+    if asset_id != device:
+        raise ValidationError(
+            "bad_id", f"asset_id={asset_id!r:.60} differs from the topic's device {device!r}"
+        )
+    if "waveform" in fields:
+        fields.update(_waveform(fields))
+        del fields["waveform"]
+    raw = json.dumps(fields).encode() if lenient else orjson.dumps(fields)
+    return decode_telemetry(
+        raw,
+        now=now,
+        min_event_time=limits.min_event_time,
+        max_future_skew_s=limits.max_future_skew_s,
+    )
+
+
+def _event_time(obj: dict[str, Any], now: float, limits: PayloadLimits) -> float:
+    if "ts" not in obj:
+        raise ValidationError("missing_field", "ts is missing")
+    ts = obj["ts"]
+    if type(ts) not in (int, float):
+        raise ValidationError("wrong_type", f"ts={ts!r:.60} is not a number")
+    if not math.isfinite(ts):
+        raise ValidationError("not_finite", f"ts={ts!r} is not a finite number")
+    if ts < limits.min_event_time:
+        raise ValidationError("timestamp_too_old", f"ts={ts!r} before {limits.min_event_time!r}")
+    if ts > now + limits.max_future_skew_s:
+        raise ValidationError(
+            "timestamp_in_future", f"ts={ts!r} is {ts - now:.3f} s ahead of now {now!r}"
+        )
+    return float(ts)
+
+
+def decode_wearable(
+    obj: dict[str, Any],
+    device: str,
+    site: str,
+    *,
+    now: float,
+    limits: PayloadLimits,
+    secret: bytes,
+    drop: Iterable[str],
+) -> WearableReading:
+    """Validate a wearable reading; pseudonymise the worker and drop raw biometrics."""
+    worker = pseudonymise(_identifier(obj, "worker_id"), secret)
+    ts = _event_time(obj, now, limits)
+    man_down = obj.get("man_down", False)
+    if type(man_down) is not bool:
+        raise ValidationError("wrong_type", f"man_down={man_down!r:.60} is not a boolean")
+    record = scrub(obj, drop)
+    record.update({"v": 1, "worker_id": worker, "device_id": device, "site": site, "ts": ts})
+    return WearableReading(worker, ts, man_down, record)
+
+
+def decode_ack(raw: bytes, device: str, site: str, *, now: float) -> CommandAck:
+    """Validate a device's acknowledgement and build the :class:`CommandAck` to forward."""
+    obj, _ = load_payload(raw)
+    command = _identifier(obj, "command_id")
+    status = obj.get("status")
+    if status not in ACK_STATUSES:
+        raise ValidationError(
+            "bad_enum", f"status={status!r:.60} is not one of {', '.join(ACK_STATUSES)}"
+        )
+    detail = obj.get("detail", "")
+    if detail is None:
+        detail = ""
+    if type(detail) is not str:
+        raise ValidationError("wrong_type", f"detail={detail!r:.60} is not a string")
+    return CommandAck(
+        command_id=command,
+        asset_id=device,
+        site=site,
+        status=cast(AckStatus, status),
+        detail=detail[:500],
+        received_at=now,
+    )

@@ -1,0 +1,1 @@
+"""Kafka client helpers without Faust: connection options (bootstrap, SASL/TLS), topic creation."""

@@ -1,0 +1,1 @@
+"""The Faust runtime: the app factory, the worker, the agent loop shared by every domain, health."""

@@ -1,0 +1,208 @@
+"""MaintenanceEngine end to end without Kafka: readings in, records out, state round trip."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import orjson
+import pytest
+
+from agents.maintenance.config import MaintenanceConfig
+from agents.maintenance.engine import EngineLimits, MaintenanceEngine
+from app.core import RecordMeta
+from app.settings import Settings
+
+NOW = time.time()
+START = NOW - 30 * 86400.0
+STEP = 600.0
+TELEMETRY = RecordMeta("telemetry", 3, 0, b"m-1")
+MAINT = RecordMeta("maintenance", 3, 0, b"m-1")
+
+
+def reading(i: int, *, asset="m-1", degrade: float = 0.0, rng=None, **override) -> bytes:
+    rng = rng or np.random.default_rng(i)
+    ts = START + i * STEP
+    load = 70 + 10 * math.sin(2 * math.pi * ts / 86400)
+    record = {
+        "v": 1,
+        "asset_id": asset,
+        "asset_class": "motor-a",
+        "ts": ts,
+        "vibration_rms": 2.0 + 0.01 * load + rng.normal(0, 0.05) + 1.5 * degrade,
+        "kurtosis": 3.0 + rng.normal(0, 0.1) + 6 * degrade,
+        "crest_factor": 3.2 + rng.normal(0, 0.05) + 2 * degrade,
+        "dominant_freq_hz": 24.5 * (1 + 2.3 * (degrade > 0.5)) + rng.normal(0, 0.2),
+        "bearing_temp_c": 45 + 0.1 * load + rng.normal(0, 0.2) + 2 * degrade,
+        "ambient_temp_c": 22 + rng.normal(0, 0.2),
+        "load_pct": load,
+        "speed_rpm": 1470.0,
+    }
+    record.update(override)
+    return orjson.dumps(record)
+
+
+def maintenance(i: int, kind: str) -> bytes:
+    return orjson.dumps(
+        {
+            "v": 1,
+            "event_id": f"e{i}",
+            "asset_id": "m-1",
+            "asset_class": "motor-a",
+            "ts": START + i * STEP,
+            "kind": kind,
+        }
+    )
+
+
+def make_engine(store: dict[str, bytes] | None = None, **settings) -> MaintenanceEngine:
+    store = {} if store is None else store
+    cfg = MaintenanceConfig.from_settings(Settings(**settings))
+    return MaintenanceEngine(cfg, EngineLimits(flush_every=8), store.get)
+
+
+def topics(emits):
+    return [e.topic for e in emits]
+
+
+def test_healthy_asset_gets_predictions_but_no_alerts():
+    engine = make_engine()
+    out = []
+    for i in range(400):
+        out += engine.handle_telemetry(reading(i), TELEMETRY)
+    assert "alerts" not in topics(out)
+    predictions = [orjson.loads(e.value) for e in out if e.topic == "predictions"]
+    assert len(predictions) > 40
+    last = predictions[-1]
+    assert 0.0 <= last["anomaly_score"] <= 1.0
+    assert last["horizon_h"] == 72.0
+    assert {f["name"] for f in last["top_features"]} <= set(engine.config.channels)
+
+
+def test_class_baselines_list_warmed_up_assets_vibration_level():
+    engine = make_engine()
+    for i in range(100):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    (level,) = engine.class_baselines()["motor-a"]
+    assert 2.5 < level < 3.0
+
+
+def test_bad_records_become_dead_letters_with_reasons():
+    engine = make_engine()
+    cases = {
+        b"{not json": "malformed_json",
+        reading(1, vibration_rms=float("inf")).replace(b"Infinity", b"Infinity"): None,
+        orjson.dumps({"v": 1, "asset_id": "m-1"}): "missing_field",
+        reading(2, kurtosis="high"): "wrong_type",
+        reading(3, bearing_temp_c=900.0): "out_of_range",
+        reading(4, asset="bad id!"): "bad_id",
+        reading(5, ts=NOW + 3600): "timestamp_in_future",
+        reading(6, ts=100.0): "timestamp_too_old",
+    }
+    for raw, reason in cases.items():
+        if reason is None:
+            continue
+        (emit,) = engine.handle_telemetry(raw, TELEMETRY)
+        letter = orjson.loads(emit.value)
+        assert emit.topic == "dead_letters"
+        assert letter["reason"] == reason, raw
+        assert letter["detail"]
+        assert letter["source_topic"] == "telemetry"
+
+
+def test_nan_token_is_dead_lettered_as_not_finite():
+    engine = make_engine()
+    raw = reading(1).replace(b'"kurtosis":', b'"kurtosis":NaN,"x":')
+    (emit,) = engine.handle_telemetry(raw, TELEMETRY)
+    assert orjson.loads(emit.value)["reason"] == "not_finite"
+
+
+def test_late_reading_is_dead_lettered_against_the_asset_watermark():
+    engine = make_engine()
+    for i in range(300):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    (emit,) = engine.handle_telemetry(reading(0), TELEMETRY)
+    assert orjson.loads(emit.value)["reason"] == "timestamp_too_old"
+
+
+def test_state_survives_a_restart_through_its_table_bytes():
+    store: dict[str, bytes] = {}
+    engine = make_engine(store)
+    for i in range(200):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    for asset_id, partition, value in engine.take_dirty():
+        assert partition == 3
+        store[asset_id] = value
+    restarted = make_engine(store)
+    a = engine.handle_telemetry(reading(200), TELEMETRY)
+    b = restarted.handle_telemetry(reading(200), TELEMETRY)
+    assert restarted.state_of("m-1").tracker.count == engine.state_of("m-1").tracker.count
+    assert [e.value for e in a if e.topic != "predictions"] == [
+        e.value for e in b if e.topic != "predictions"
+    ]
+
+
+def test_state_is_compact():
+    engine = make_engine()
+    for i in range(2000):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    ((_, _, value),) = engine.take_dirty()
+    assert len(value) <= 4096
+
+
+def test_flush_is_due_every_n_events_not_each_event():
+    engine = make_engine()
+    due = 0
+    for i in range(64):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+        due += engine.take_flush("m-1") is not None
+    assert due == 64 // 8
+
+
+def test_failure_teaches_the_class_model_and_repair_resets_the_asset():
+    engine = make_engine()
+    for i in range(600):
+        degrade = max(0.0, (i - 300) / 300)
+        engine.handle_telemetry(reading(i, degrade=degrade), TELEMETRY)
+    model = engine.models.get("motor-a")
+    before = model.n_labels
+    engine.handle_maintenance(maintenance(600, "failure"), MAINT)
+    assert model.n_labels > before
+    assert engine.quality.true_positives + engine.quality.false_negatives == 1
+    engine.handle_maintenance(maintenance(620, "repair"), MAINT)
+    assert engine.state_of("m-1").tracker.count == 0
+    assert engine.state_of("m-1").alert.active is False
+
+
+def test_degradation_raises_an_alert_with_evidence():
+    engine = make_engine()
+    alerts = []
+    for i in range(900):
+        degrade = max(0.0, (i - 500) / 300)
+        for e in engine.handle_telemetry(reading(i, degrade=min(degrade, 1.0)), TELEMETRY):
+            if e.topic == "alerts":
+                alerts.append(orjson.loads(e.value))
+    raised = [a for a in alerts if a["state"] == "raised"]
+    assert raised, "a degrading bearing must raise an alert"
+    first = raised[0]
+    assert first["first_ts"] >= START + 500 * STEP
+    assert first["evidence"]["top_features"]
+    assert first["alert_id"] and first["severity"] in ("warning", "critical")
+
+
+def test_processing_error_is_a_dead_letter():
+    engine = make_engine()
+    emit = engine.error_letter(b"{}", TELEMETRY, RuntimeError("boom"))
+    letter = orjson.loads(emit.value)
+    assert letter["reason"] == "processing_error" and "boom" in letter["detail"]
+
+
+@pytest.mark.parametrize("kind", ["inspection"])
+def test_inspection_changes_nothing(kind):
+    engine = make_engine()
+    for i in range(100):
+        engine.handle_telemetry(reading(i), TELEMETRY)
+    count = engine.state_of("m-1").tracker.count
+    assert engine.handle_maintenance(maintenance(100, kind), MAINT) == []
+    assert engine.state_of("m-1").tracker.count == count

@@ -1,0 +1,54 @@
+"""The installed wheel: exactly three top-level import names, with the package data it needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("aiot-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_wheel_installs_exactly_app_agents_and_schemas(wheel: zipfile.ZipFile) -> None:
+    tops = {
+        name.split("/")[0]
+        for name in wheel.namelist()
+        if not name.split("/")[0].endswith(".dist-info")
+    }
+    assert tops == {"app", "agents", "schemas"}
+
+
+def test_wheel_holds_no_tests_or_benchmarks(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
+
+
+def test_wheel_carries_the_package_data(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    assert "agents/safety/site_map.toml" in names
+    assert any(n.startswith("schemas/jsonschema/") and n.endswith(".json") for n in names)
