@@ -23,11 +23,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the import-linter layer contracts (pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## bench: engine, worker and simulator throughput and per-asset state size (make bench)
 bench: $(STAMP)

@@ -1,0 +1,1 @@
+"""The domains of aiot, one package each, and their registry (:mod:`agents.registry`)."""

@@ -1,34 +1,39 @@
 """The one settings object of aiot, read from ``AIOT_*`` environment variables (12-factor).
 
-Every setting is a field of :class:`Settings` with its default and a one-line meaning; the
-README's settings table is generated from the same metadata (``aiot settings``), so the two
-never drift apart.
+Every setting is a field with its default and a one-line meaning: the core settings (broker,
+store, partitions, shared topics, validation limits, the edge gateway, ``make run``) are the
+fields of :class:`Settings`, and each domain declares its own section in its package
+(``agents/<domain>/settings.py``), which :func:`load_settings` reads for every domain of the
+registry (:mod:`agents.registry`). ``settings.of(FleetSettings)`` hands a domain its section.
+The README's settings table is generated from the same metadata (``aiot settings``), so the
+two never drift apart.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+from agents.registry import DOMAINS
+from app.core.config import SettingsError, documented, load_section
+from app.core.config import setting as _setting
+from app.core.engine import StreamLimits
 
-PREFIX = "AIOT_"
+__all__ = ["Settings", "SettingsError", "load_settings", "section_types"]
+
+T = TypeVar("T")
 
 
-class SettingsError(ValueError):
-    """An environment variable holds a value its setting cannot take."""
-
-
-def _setting(default: Any, doc: str) -> Any:
-    """Declare a setting with its default and documentation."""
-    return field(default=default, metadata={"doc": doc})
+def section_types() -> tuple[type, ...]:
+    """The settings section of every registered domain, in registry order."""
+    return tuple(domain.settings for domain in DOMAINS)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """All runtime configuration; each field maps to ``AIOT_<FIELD NAME IN CAPS>``."""
+    """Core configuration plus every domain's section; each field maps to ``AIOT_<NAME>``."""
 
     broker_url: str = _setting(
         "", "Kafka bootstrap servers, e.g. kafka://host:9092. Empty: start the embedded broker."
@@ -62,44 +67,14 @@ class Settings:
     web_host: str = _setting("0.0.0.0", "Worker HTTP bind address.")
     log_level: str = _setting("info", "Log level of the worker and tools.")
 
-    topic_telemetry: str = _setting("aiot.machine.telemetry.v1", "Machine telemetry input.")
-    topic_maintenance: str = _setting(
-        "aiot.machine.maintenance.v1", "Maintenance events (failure, repair, inspection) input."
-    )
-    topic_predictions: str = _setting("aiot.machine.predictions.v1", "Predictions output.")
     topic_alerts: str = _setting("aiot.alerts.v1", "Alerts output, every domain.")
     topic_dead_letters: str = _setting("aiot.deadletter.v1", "Rejected input with the reason.")
-    topic_models: str = _setting(
-        "aiot.models.v1", "Compacted topic of shared per-class models (restored on start)."
-    )
     topic_ground_truth: str = _setting(
         "aiot.sim.groundtruth.v1", "Simulator ground truth (failure schedule), for scoring."
     )
 
-    horizon_h: float = _setting(72.0, "Prediction horizon: P(failure within this many hours).")
-    snapshot_interval_h: float = _setting(
-        3.0, "Event-time spacing of per-asset feature snapshots kept for delayed labels."
-    )
-    baseline_warmup: int = _setting(
-        36, "Readings an asset needs before its baseline is trusted and it is scored."
-    )
     state_flush_every: int = _setting(
         32, "Write an asset's state to its table after this many of its events (not each one)."
-    )
-    prediction_every: int = _setting(
-        6, "Emit a prediction record every N readings of an asset (alerts are evaluated always)."
-    )
-    risk_alert_threshold: float = _setting(
-        0.6, "Failure-risk alert raises when the combined risk score reaches this level."
-    )
-    risk_clear_threshold: float = _setting(
-        0.35, "Failure-risk alert clears when the risk score falls below this (hysteresis)."
-    )
-    alert_min_duration_s: float = _setting(
-        7200.0, "Event-time seconds the score must stay above the threshold before raising."
-    )
-    alert_cooldown_s: float = _setting(
-        6 * 3600.0, "Event-time seconds after a clear before the same alert may raise again."
     )
     max_future_skew_s: float = _setting(
         300.0, "Reject readings stamped more than this many seconds ahead of the wall clock."
@@ -115,9 +90,10 @@ class Settings:
         True,
         "make run: devices publish over MQTT through the edge gateway (else straight to Kafka).",
     )
-    run_domains: str = _setting(
+    domains: str = _setting(
         "maintenance,fleet,safety",
-        "make run: the domains simulated and scored (comma-separated subset).",
+        "Domains this worker runs (comma-separated names from agents/registry.py); make run "
+        "simulates and scores the same.",
     )
     sim_motors: int = _setting(50, "Simulated motors.")
     sim_speedup: float = _setting(7200.0, "Simulated seconds per real second.")
@@ -127,7 +103,6 @@ class Settings:
         40.0, "Mean simulated days between bearing failures of one motor."
     )
 
-    # edge
     topic_commands: str = _setting(
         "aiot.commands.v1", "Commands to devices (stop, derate, alarm), relayed by edge gateways."
     )
@@ -136,12 +111,6 @@ class Settings:
     )
     topic_edge_params: str = _setting(
         "aiot.edge.params.v1", "Compacted per-asset-class parameters of the edge's local models."
-    )
-    edge_topic_wearables: str = _setting(
-        "aiot.safety.wearable.v1", "Wearable readings forwarded by the edge (pseudonymised)."
-    )
-    derate_probability: float = _setting(
-        0.8, "Maintenance derates a motor whose failure probability reaches this level."
     )
     edge_site: str = _setting("site-1", "Site id of this edge gateway (MQTT topic prefix).")
     edge_mqtt_url: str = _setting(
@@ -152,10 +121,6 @@ class Settings:
     )
     edge_site_secret: str = _setting(
         "", "Key of worker-id pseudonyms. Empty: a random one kept in the edge data dir."
-    )
-    edge_biometric_fields: str = _setting(
-        "heart_rate_bpm,ecg,ppg,rr_intervals_ms,spo2,skin_temp_c,hrv_ms",
-        "Raw biometric fields of wearable readings dropped at the edge (comma-separated).",
     )
     edge_buffer_bytes: int = _setting(
         256 * 1024 * 1024, "Disk budget of the edge buffer; past it the oldest data is dropped."
@@ -179,94 +144,10 @@ class Settings:
     edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
     edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
 
-    # fleet
-    topic_fleet_telemetry: str = _setting(
-        "aiot.fleet.telemetry.v1", "Vehicle GPS fixes with ignition and assignment (key: vehicle)."
-    )
-    topic_fleet_verdicts: str = _setting(
-        "aiot.fleet.verdicts.v1",
-        "Dispatcher verdicts on fleet episodes, delayed labels (key: vehicle).",
-    )
-    topic_fleet_geofences: str = _setting(
-        "aiot.fleet.geofences.v1",
-        "Compacted geofences: depots, customers, services, restricted zones.",
-    )
-    topic_fleet_episodes: str = _setting(
-        "aiot.fleet.episodes.v1", "Classified deviation episodes with confidence and reasons."
-    )
-    topic_fleet_geofence_events: str = _setting(
-        "aiot.fleet.geofence-events.v1", "Vehicles entering, leaving or overstaying geofences."
-    )
-    topic_fleet_area: str = _setting(
-        "aiot.fleet.area.v1", "Detour notices repartitioned by area for the area agent (internal)."
-    )
-    topic_fleet_context: str = _setting(
-        "aiot.fleet.context.v1", "Area context back to the vehicle agent, by vehicle (internal)."
-    )
-    topic_fleet_models: str = _setting(
-        "aiot.fleet.models.v1",
-        "Compacted fleet classifier learned from verdicts (restored on start).",
-    )
-    fleet_cell_m: float = _setting(200.0, "Side (m) of the grid cells of learned route corridors.")
-    fleet_warmup_days: int = _setting(
-        3, "Driving days a vehicle's habits are learned before its episodes are classified."
-    )
-    fleet_long_stop_min: float = _setting(
-        45.0, "A stop this long (minutes) at a place the vehicle does not know opens an episode."
-    )
-    fleet_hold_h: float = _setting(
-        3.0, "Event-time hours a detour-shaped episode waits for other vehicles' area context."
-    )
-    fleet_area_km: float = _setting(2.0, "Side (km) of the areas of cross-vehicle context.")
-    fleet_area_window_h: float = _setting(
-        3.0, "Detours of other vehicles within this many hours in an area count as traffic."
-    )
-    fleet_alert_confidence: float = _setting(
-        0.6, "Unauthorized-use alert (and dispatcher notification) from this confidence."
-    )
-    fleet_immobilizer_confidence: float = _setting(
-        0.9,
-        "Ask the dispatcher to confirm immobilisation of a moving vehicle from this confidence.",
-    )
-    fleet_learning_rate: float = _setting(
-        0.05, "SGD step of the classifier's correction per dispatcher verdict."
-    )
-    fleet_utc_offset_h: float = _setting(0.0, "Fleet's local time offset from UTC (hour habits).")
     fleet_sim_vehicles: int = _setting(12, "make run: simulated trucks.")
     fleet_sim_days: int = _setting(16, "make run: simulated days, compressed into the run.")
     fleet_sim_seed: int = _setting(7, "Fleet simulator random seed.")
 
-    # safety
-    topic_zone_presence: str = _setting(
-        "aiot.safety.zone-presence.v1",
-        "Workers' zone presence, repartitioned by zone for the safety zone agent (internal).",
-    )
-    safety_site_map: str = _setting(
-        "", "Site map TOML (zones, risk levels). Empty: the packaged agents/safety/site_map.toml."
-    )
-    safety_cluster_min_workers: int = _setting(
-        3, "K: a group alert needs at least this many workers stationary in a high-risk zone."
-    )
-    safety_cluster_min_dwell_s: float = _setting(
-        120.0, "T: event-time seconds each of them must have been stationary."
-    )
-    safety_man_down_still_s: float = _setting(
-        30.0, "N: event-time seconds without motion after an impact that make a man-down."
-    )
-    safety_signal_lost_s: float = _setting(
-        60.0,
-        "Wall-clock seconds of silence after an impact (no motion since) that raise a man-down: "
-        "a fall can break the wearable or its radio.",
-    )
-    safety_impact_g: float = _setting(
-        2.5, "Acceleration peak (g) of a wearable window counted as an impact (fall, collision)."
-    )
-    safety_fatigue_raise: float = _setting(
-        1.2, "Fatigue score (mean one-sided deviation from the worker's baseline) that raises."
-    )
-    safety_fatigue_min_duration_s: float = _setting(
-        600.0, "Event-time seconds the fatigue score must stay above the raise level."
-    )
     safety_sim_workers: int = _setting(20, "make run: simulated workers on the site.")
     safety_sim_shift_h: float = _setting(
         8.0, "make run: simulated shift length, compressed into the run's duration."
@@ -276,51 +157,85 @@ class Settings:
     )
     safety_sim_seed: int = _setting(7, "Safety simulator random seed.")
 
+    sections: tuple[Any, ...] = field(default=(), repr=False, compare=True)
+    """The domains' settings sections (:func:`load_settings` fills them)."""
+
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:
-        """Return ``(ENV_VAR, default, meaning)`` for every setting, for docs and ``--help``."""
-        return [
-            (PREFIX + f.name.upper(), repr(f.default), str(f.metadata.get("doc", "")))
-            for f in fields(cls)
-        ]
+        """Return ``(ENV_VAR, default, meaning)`` for every setting, core then each domain's."""
+        out = documented(cls)
+        for section in section_types():
+            out.extend(documented(section))
+        return out
+
+    def of(self, section: type[T]) -> T:
+        """This configuration's instance of a domain's settings ``section`` (its defaults if
+        it was not loaded)."""
+        for value in self.sections:
+            if isinstance(value, section):
+                return value
+        return section()
+
+    def value(self, name: str) -> Any:
+        """The value of setting ``name``, core or of any domain's section."""
+        if name in _CORE_FIELDS:
+            return getattr(self, name)
+        for section in section_types():
+            if name in _field_names(section):
+                return getattr(self.of(section), name)
+        raise AttributeError(f"no setting named {name!r}")
+
+    @property
+    def domain_names(self) -> list[str]:
+        """The domains ``AIOT_DOMAINS`` names, in its order."""
+        return [name.strip() for name in self.domains.split(",") if name.strip()]
 
     @property
     def compact_topics(self) -> bool:
         """Whether changelog and model topics are log-compacted (always, except on Tansu)."""
         return not self.tansu_compat
 
+    @property
+    def limits(self) -> StreamLimits:
+        """The validation bounds and table-write cadence every domain's engine applies."""
+        return StreamLimits(
+            min_event_time=self.min_event_time,
+            max_future_skew_s=self.max_future_skew_s,
+            max_lateness_s=self.max_lateness_s,
+            flush_every=self.state_flush_every,
+        )
+
     def replace(self, **changes: Any) -> Settings:
-        """Return a copy with some settings changed (tests and tools)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        return Settings(**values)
+        """Return a copy with some settings changed, core or of any section (tests, tools)."""
+        core = {name: value for name, value in changes.items() if name in _CORE_FIELDS}
+        rest = {name: value for name, value in changes.items() if name not in _CORE_FIELDS}
+        sections: list[Any] = []
+        for section in section_types():
+            mine = {name: rest.pop(name) for name in list(rest) if name in _field_names(section)}
+            current: Any = self.of(section)
+            sections.append(replace(current, **mine) if mine else current)
+        if rest:
+            raise TypeError(f"unknown settings: {', '.join(sorted(rest))}")
+        return replace(self, sections=tuple(sections), **core)
 
 
-def _parse(raw: str, default: Any, name: str) -> Any:
-    """Convert an environment string to the type of the setting's default."""
-    try:
-        if isinstance(default, bool):
-            lowered = raw.strip().lower()
-            if lowered in {"1", "true", "yes", "on"}:
-                return True
-            if lowered in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(raw)
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r} is not a valid {type(default).__name__}") from exc
-    return raw
+_CORE_FIELDS = frozenset(f.name for f in fields(Settings) if f.name != "sections")
+
+
+def _field_names(section: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(section))
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build :class:`Settings` from ``environ`` (default ``os.environ``)."""
+    """Build :class:`Settings` and every domain's section from ``environ`` (default
+    ``os.environ``)."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for f in fields(Settings):
-        name = PREFIX + f.name.upper()
-        if name in env:
-            values[f.name] = _parse(env[name], f.default, name)
-    return Settings(**values)
+    core = load_section(Settings, env)
+    known = {domain.name for domain in DOMAINS}
+    unknown = [name for name in core.domain_names if name not in known]
+    if unknown:
+        raise SettingsError(
+            f"AIOT_DOMAINS names unknown domains {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return replace(core, sections=tuple(load_section(s, env) for s in section_types()))

@@ -18,8 +18,8 @@ import orjson
 
 from agents.fleet.area import AreaEngine
 from agents.fleet.config import FleetConfig
-from agents.fleet.engine import FleetEngine, FleetInputs
-from app.core import Emit, RecordMeta
+from agents.fleet.engine import FleetEngine
+from app.core import Output, RecordMeta, StreamLimits
 from app.simulator.fleet.sim import DayOutput
 from schemas.vehicle import DispatcherVerdict, Geofence
 
@@ -42,10 +42,9 @@ class OfflineFleet:
     def __post_init__(self) -> None:
         clock = self._event_clock
         self._now = 0.0
-        self.engine = FleetEngine(
-            self.config, FleetInputs("telemetry", "verdicts", "context"), lambda _: None, clock
-        )
-        self.area = AreaEngine(self.config, lambda _: None, clock)
+        limits = StreamLimits()
+        self.engine = FleetEngine(self.config, limits, lambda _: None, clock)
+        self.area = AreaEngine(self.config, limits, lambda _: None, clock)
         self._verdicts: list[tuple[float, int, DispatcherVerdict]] = []
         self._seq = 0
 
@@ -75,21 +74,23 @@ class OfflineFleet:
         self.fixes += len(day.fixes)
         self.busy_s += time.perf_counter() - started
 
-    def _route(self, emits: list[Emit]) -> None:
-        for emit in emits:
-            topic = emit.topic
+    def _route(self, outputs: list[Output]) -> None:
+        for output in outputs:
+            topic = output.topic
+            key, value = output.encode()
             if topic == "episodes":
-                self.episodes.append(orjson.loads(emit.value))
+                self.episodes.append(orjson.loads(value))
             elif topic == "alerts":
-                self.alerts.append(orjson.loads(emit.value))
+                self.alerts.append(orjson.loads(value))
             elif topic == "commands":
-                self.commands.append(orjson.loads(emit.value))
+                self.commands.append(orjson.loads(value))
             elif topic == "geofence_events":
                 self.geofence_events += 1
             elif topic == "area_notices":
                 # The same decoders and engines as the two agents, without Kafka in between.
-                for answer in self.area.handle(emit.value, RecordMeta("area", 0, 0, emit.key)):
+                for answer in self.area.handle(value, RecordMeta("notices", "area", 0, 0, key)):
                     if answer.topic != "context":
                         raise RuntimeError(f"area notice rejected: {answer.value!r}")
-                    context_meta = RecordMeta("context", 0, 0, answer.key)
-                    self._route(self.engine.handle_context(answer.value, context_meta))
+                    context_key, context = answer.encode()
+                    context_meta = RecordMeta("context", "context", 0, 0, context_key)
+                    self._route(self.engine.handle(context, context_meta))

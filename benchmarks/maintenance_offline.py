@@ -20,9 +20,10 @@ from typing import Any
 import orjson
 
 from agents.maintenance.config import MaintenanceConfig
-from agents.maintenance.engine import EngineLimits, MaintenanceEngine
+from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.scoring import score_maintenance
-from app.core import RecordMeta
+from agents.maintenance.settings import MaintenanceSettings
+from app.core import RecordMeta, StreamLimits
 from app.settings import Settings, load_settings
 from app.simulator.motors import MotorFleet
 
@@ -44,10 +45,12 @@ def simulate_and_score(
         mtbf_days=settings.sim_mtbf_days,
     )
     engine = MaintenanceEngine(
-        MaintenanceConfig.from_settings(settings), EngineLimits(), lambda _: None
+        MaintenanceConfig.from_settings(settings.of(MaintenanceSettings)),
+        StreamLimits(),
+        lambda _: None,
     )
-    telemetry = RecordMeta("telemetry", 0, 0, None)
-    maintenance = RecordMeta("maintenance", 0, 0, None)
+    telemetry = RecordMeta("telemetry", "telemetry", 0, 0, None)
+    maintenance = RecordMeta("maintenance", "maintenance", 0, 0, None)
     alerts: list[dict[str, Any]] = []
     ground_truth: list[dict[str, Any]] = []
     events = 0
@@ -64,16 +67,13 @@ def simulate_and_score(
         stream += [(float(m["ts"]), 1, orjson.dumps(m)) for m in batch.maintenance]
         for _, kind, value in sorted(stream, key=lambda item: (item[0], item[1])):
             events += 1
-            if kind == 0:
-                emits = engine.handle_telemetry(value, telemetry)
-            else:
-                emits = engine.handle_maintenance(value, maintenance)
-            alerts.extend(orjson.loads(e.value) for e in emits if e.topic == "alerts")
+            outputs = engine.handle(value, telemetry if kind == 0 else maintenance)
+            alerts.extend(orjson.loads(o.encode()[1]) for o in outputs if o.topic == "alerts")
     elapsed = time.perf_counter() - began
     score = score_maintenance(
         ground_truth,
         alerts,
-        horizon_s=settings.horizon_h * 3600.0,
+        horizon_s=settings.of(MaintenanceSettings).horizon_h * 3600.0,
         run_start_ts=start,
         run_end_ts=t,
         motors=motors,

@@ -19,9 +19,10 @@ import orjson
 
 from agents.safety.config import SafetyConfig
 from agents.safety.scoring import SafetyScore, score_safety
+from agents.safety.settings import SafetySettings
 from agents.safety.worker_engine import PRESENCE, WorkerEngine
 from agents.safety.zone_engine import ZoneEngine
-from app.core import Emit, RecordMeta
+from app.core import Output, RecordMeta
 from app.settings import Settings, load_settings
 from app.simulator.safety.shift import SiteSimulation
 
@@ -54,14 +55,13 @@ def evaluate(
 ) -> Evaluation:
     """Run the offline evaluation (see the module docstring)."""
     settings = settings or load_settings()
-    config = SafetyConfig.from_settings(settings)
-    limits = SafetyConfig.limits_from_settings(settings)
+    config = SafetyConfig.from_settings(settings.of(SafetySettings))
+    limits = settings.limits
     started = time.monotonic()
     shift_s = settings.safety_sim_shift_h * 3600.0
     sim = SiteSimulation.from_settings(
         settings,
         config,
-        limits,
         seed=seed,
         workers=workers,
         start_ts=SiteSimulation.default_start(time.time(), shift_s, shifts),
@@ -73,17 +73,17 @@ def evaluate(
     counts = {"presence": 0, "commands": 0, "dead_letters": 0, "readings": 0}
     truth: list[dict[str, Any]] = []
 
-    def collect(emits: list[Emit]) -> None:
+    def collect(outputs: list[Output]) -> None:
         """Route engine output: presence to the zone engine (the repartition), count the rest."""
-        for emit in emits:
-            if emit.topic == PRESENCE:
+        for output in outputs:
+            key, value = output.encode()
+            if output.topic == PRESENCE:
                 counts["presence"] += 1
-                meta = RecordMeta("presence", 0, 0, emit.key)
-                collect(zone_engine.handle(emit.value, meta))
-            elif emit.topic == "alerts":
-                alerts.append(orjson.loads(emit.value))
+                collect(zone_engine.handle(value, RecordMeta("presence", PRESENCE, 0, 0, key)))
+            elif output.topic == "alerts":
+                alerts.append(orjson.loads(value))
             else:
-                counts[emit.topic] += 1
+                counts[output.topic] += 1
 
     now = sim.sim_ts
     while not sim.done:
@@ -92,7 +92,7 @@ def evaluate(
         truth.extend(e.record() for e in batch.truth)
         for key, value in batch.readings:
             counts["readings"] += 1
-            collect(worker_engine.handle(value, RecordMeta("wearables", 0, 0, key)))
+            collect(worker_engine.handle(value, RecordMeta("wearables", "wearables", 0, 0, key)))
     truth.extend(e.record() for e in sim.advance(sim.end_ts + 3600.0).truth)
     worker_sizes = [len(s.to_bytes()) for s in worker_engine.cache.states()]
     zone_sizes = [len(s.to_bytes()) for s in zone_engine.cache.states()]

@@ -26,9 +26,11 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from agents.maintenance.config import MaintenanceConfig
-from agents.maintenance.engine import EngineLimits, MaintenanceEngine
-from app.core import RecordMeta
+from agents.maintenance.engine import MaintenanceEngine
+from agents.maintenance.settings import MaintenanceSettings
+from app.core import RecordMeta, StreamLimits
 from app.embedded.broker import EmbeddedBroker
+from app.embedded.worker_process import WorkerProcess
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
 from app.simulator.motors import MotorFleet
@@ -49,14 +51,14 @@ def bench_engine(n_assets: int, readings: int) -> dict[str, float]:
     start = time.time() - (readings + 10) * 600.0
     messages = _telemetry(n_assets, readings, start)
     engine = MaintenanceEngine(
-        MaintenanceConfig.from_settings(Settings()), EngineLimits(), lambda _: None
+        MaintenanceConfig.from_settings(MaintenanceSettings()), StreamLimits(), lambda _: None
     )
-    meta = RecordMeta("telemetry", 0, 0, None)
+    meta = RecordMeta("telemetry", "telemetry", 0, 0, None)
     t0 = time.perf_counter()
     for _, value in messages:
-        engine.handle_telemetry(value, meta)
+        engine.handle(value, meta)
     elapsed = time.perf_counter() - t0
-    sizes = [len(state) for _, _, state in engine.take_dirty()]
+    sizes = [len(state) for _, _, state in engine.cache.take_dirty()]
     return {
         "events": len(messages),
         "events_per_s": len(messages) / elapsed,
@@ -80,7 +82,6 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
 
 def bench_worker(records: int, n_assets: int) -> dict[str, float]:
     """Records/s of a real worker draining a backlog on the embedded broker."""
-    from app.embedded.worker_process import WorkerProcess
 
     readings = max(records // n_assets, 1)
     start = time.time() - (readings + 10) * 600.0
@@ -88,7 +89,9 @@ def bench_worker(records: int, n_assets: int) -> dict[str, float]:
     with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
         settings = Settings(broker_url=broker.url, tansu_compat=True)
         asyncio.run(ensure_topics(broker.bootstrap, settings))
-        asyncio.run(_produce(broker.bootstrap, settings.topic_telemetry, messages))
+        asyncio.run(
+            _produce(broker.bootstrap, settings.of(MaintenanceSettings).topic_telemetry, messages)
+        )
         with WorkerProcess(broker.url, Path(tmp), tansu_compat="true") as worker:
             worker.wait_ready()
             t0 = time.perf_counter()

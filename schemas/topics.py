@@ -1,8 +1,8 @@
 """Registry of aiot topics: logical name -> record class, description and Settings field.
 
 Docs, ``aiot tail`` and the JSON Schema export iterate it, so a new topic is declared once.
-The actual topic name is configurable and read from the :class:`~app.settings.Settings` field
-named by :attr:`TopicSpec.setting`.
+The actual topic name is configurable: the setting named by :attr:`TopicSpec.setting`, read
+through any object with a ``value(name)`` method (:class:`app.settings.Settings`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from schemas.alert import Alert
 from schemas.base import WireRecord
@@ -31,10 +31,15 @@ from schemas.vehicle import (
 )
 from schemas.wearable import WearableTelemetry, ZonePresence
 
-if TYPE_CHECKING:
-    from app.settings import Settings
-
 __all__ = ["TOPICS", "TopicSpec", "topic_spec"]
+
+
+class SettingValues(Protocol):
+    """Settings that give a setting's value by name."""
+
+    def value(self, name: str) -> Any:
+        """The value of setting ``name``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +51,9 @@ class TopicSpec:
     description: str
     setting: str
 
-    def topic_name(self, settings: Settings) -> str:
+    def topic_name(self, settings: SettingValues) -> str:
         """Return the configured Kafka topic name of this topic."""
-        return str(getattr(settings, self.setting))
+        return str(settings.value(self.setting))
 
 
 TOPICS: Mapping[str, TopicSpec] = MappingProxyType(

@@ -222,12 +222,12 @@ def decode_maintenance(
 def check_lateness(ts: float, watermark: float | None, max_lateness_s: float) -> None:
     """Reject event time ``ts`` lagging more than ``max_lateness_s`` behind ``watermark``.
 
-    ``watermark`` is the newest event time seen for the asset (None before its first event).
+    ``watermark`` is the newest event time seen for the entity (None before its first event).
     Raises :class:`ValidationError` with reason ``timestamp_too_old``.
     """
     if watermark is not None and ts < watermark - max_lateness_s:
         raise ValidationError(
             "timestamp_too_old",
-            f"ts={ts!r} is {watermark - ts:.3f} s behind the asset's newest event time "
+            f"ts={ts!r} is {watermark - ts:.3f} s behind the newest event time of its entity "
             f"{watermark!r}, max lateness {max_lateness_s!r} s",
         )

@@ -17,13 +17,14 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from app.embedded.worker_process import WorkerProcess, metric_sum
-from app.settings import Settings
+from app.settings import Settings, section_types
 
 __all__ = ["TOPIC_FIELDS", "consume_all", "isolated", "wait_drained"]
 
 TOPIC_FIELDS = tuple(
     f.name
-    for f in dataclasses.fields(Settings)
+    for cls in (Settings, *section_types())
+    for f in dataclasses.fields(cls)
     if f.name.startswith("topic_") or f.name.startswith("edge_topic_")
 )
 
@@ -34,11 +35,11 @@ def isolated(
     """Settings with unique topic names and app id, and the same as worker env overrides."""
     tag = uuid.uuid4().hex[:8]
     base = Settings(broker_url=kafka_url, partitions=4)
-    values: dict[str, Any] = {f: f"{getattr(base, f)}.{tag}" for f in TOPIC_FIELDS}
+    values: dict[str, Any] = {f: f"{base.value(f)}.{tag}" for f in TOPIC_FIELDS}
     values["app_id"] = f"{prefix}-{tag}"
     values["tansu_compat"] = not os.environ.get("AIOT_TEST_BROKER_URL")
     values.update(changes)
-    settings = dataclasses.replace(base, **values)
+    settings = base.replace(**values)
     env = {k: str(v) for k, v in values.items()}
     env["partitions"] = str(settings.partitions)
     return settings, env

@@ -1,6 +1,6 @@
 """The fleet domain: route deviations of vehicles classified as normal, traffic or unauthorized.
 
-Faust-free: :mod:`fleet.engine` (per-vehicle corridors, habits, episodes, geofences and the
-classifier) and :mod:`fleet.area` (cross-vehicle context per area) take raw records and return
-:class:`streams.Emit` records; :mod:`agents.fleet` is the thin Faust glue around them.
+Faust-free: :mod:`agents.fleet.engine` (per-vehicle corridors, habits, episodes, geofences and
+the classifier) and :mod:`agents.fleet.area` (cross-vehicle context per area) take raw records
+and return typed outputs; :mod:`agents.fleet.domain` declares the domain to the runtime.
 """

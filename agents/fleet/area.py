@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 
 from agents.fleet.config import FleetConfig
 from agents.fleet.geo import EARTH_M_PER_DEG, haversine_m, segment_distance_m
-from app.core import Emit, KeyedEngine, RecordMeta
-from schemas import ValidationError
+from app.core import Entry, KeyedEngine, Output, Route, StateLoader, StreamLimits
+from app.core.alerting import AlertState
 from schemas.vehicle import AreaContext, AreaNotice, decode_area_notice
 
 __all__ = ["AreaEngine", "AreaState", "area_ids", "notice_row", "stretch_areas"]
@@ -84,6 +84,10 @@ class AreaState:
         self.notices: list[list[Any]] = []
         self.told: dict[str, int] = {}  # episode id -> other vehicles last announced
 
+    def alerts(self) -> Mapping[str, AlertState]:
+        """Areas raise no alerts of their own."""
+        return {}
+
     def to_bytes(self) -> bytes:
         """JSON encoding (bounded: at most :data:`MAX_NOTICES` rows)."""
         return orjson.dumps({"n": self.notices, "t": self.told})
@@ -107,25 +111,31 @@ class AreaEngine(KeyedEngine[AreaState]):
     def __init__(
         self,
         config: FleetConfig,
-        load_state: Callable[[str], bytes | None],
+        limits: StreamLimits,
+        load_state: StateLoader,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(load_state, AreaState.from_bytes, config.flush_every, config, clock)
+        super().__init__(load_state, AreaState.from_bytes, limits, clock)
         self.config = config
+        self.route(
+            "notices",
+            Route(
+                decode=lambda raw, now: decode_area_notice(raw),
+                key=lambda notice: notice.area_id,
+                create=lambda notice: AreaState(),
+                apply=self._on_notice,
+            ),
+        )
 
-    def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one area notice; never raises on bad input."""
-        now = self._clock()
-        try:
-            notice = decode_area_notice(raw)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        row = notice_row(notice)
-        entry = self.cache.entry(notice.area_id, meta.partition, AreaState)
+    def _on_notice(self, notice: AreaNotice, entry: Entry[AreaState], now: float) -> list[Output]:
+        """Add one notice of a vehicle's detour to its area and answer the vehicles involved."""
         entry.touch()
+        row = notice_row(notice)
         return self.apply(entry.state, notice.area_id, row, probe=bool(notice.probe))
 
-    def apply(self, state: AreaState, area: str, row: list[Any], probe: bool = False) -> list[Emit]:
+    def apply(
+        self, state: AreaState, area: str, row: list[Any], probe: bool = False
+    ) -> list[Output]:
         """Add one notice row and tell every involved vehicle its count of concurrent others.
 
         Two detours are concurrent when they started within ``area_window_s`` of each other
@@ -148,7 +158,7 @@ class AreaEngine(KeyedEngine[AreaState]):
         def concurrent(a: list[Any], b: list[Any]) -> bool:
             return _concurrent(a, b, window, near_m)
 
-        emits: list[Emit] = []
+        emits: list[Output] = []
         for other in state.notices:
             if not concurrent(other, row):
                 continue
@@ -160,11 +170,13 @@ class AreaEngine(KeyedEngine[AreaState]):
                 state.told[episode] = len(others)
                 ts = max(end, float(other[3]))
                 context = AreaContext(vehicle, episode, area, len(others), ts)
-                emits.append(Emit("context", vehicle.encode(), context.to_json()))
+                emits.append(Output("context", vehicle, context))
         return emits
 
     @staticmethod
-    def _answer(state: AreaState, area: str, row: list[Any], window: float, near_m: float) -> Emit:
+    def _answer(
+        state: AreaState, area: str, row: list[Any], window: float, near_m: float
+    ) -> Output:
         """The final count of other vehicles concurrent with the probed episode."""
         vehicle = str(row[0])
         others = {
@@ -173,7 +185,7 @@ class AreaEngine(KeyedEngine[AreaState]):
             if str(o[0]) != vehicle and _concurrent(o, row, window, near_m)
         }
         context = AreaContext(vehicle, str(row[1]), area, len(others), float(row[3]), final=True)
-        return Emit("context", vehicle.encode(), context.to_json())
+        return Output("context", vehicle, context)
 
 
 def notice_row(notice: AreaNotice) -> list[Any]:

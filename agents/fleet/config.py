@@ -1,4 +1,4 @@
-"""Tuning of the fleet domain, built once from :class:`app.settings.Settings`.
+"""Tuning of the fleet domain, built once from its settings section.
 
 The engine's thresholds are in event time and metres, so a replay or an accelerated simulation
 behaves exactly like live traffic.
@@ -7,14 +7,14 @@ behaves exactly like live traffic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from app.settings import Settings
+from agents.fleet.settings import FleetSettings
 
-__all__ = ["DOMAIN", "FleetConfig"]
+__all__ = ["DOMAIN", "RESTRICTED", "UNAUTHORIZED", "FleetConfig"]
 
 DOMAIN = "fleet"
+UNAUTHORIZED = "unauthorized_use"
+RESTRICTED = "restricted_zone_entry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,10 @@ class FleetConfig:
     alert_clear_after_s: float = 15 * 60.0
     learning_rate: float = 0.05
     utc_offset_h: float = 0.0
-    flush_every: int = 32
-    min_event_time: float = 946684800.0
-    max_future_skew_s: float = 300.0
-    max_lateness_s: float = 86400.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FleetConfig:
-        """The fleet configuration of ``settings`` (the ``AIOT_FLEET_*`` block and limits)."""
+    def from_settings(cls, settings: FleetSettings) -> FleetConfig:
+        """The fleet configuration of ``settings`` (the ``AIOT_FLEET_*`` block)."""
         return cls(
             cell_m=settings.fleet_cell_m,
             warmup_days=settings.fleet_warmup_days,
@@ -59,8 +55,4 @@ class FleetConfig:
             immobilizer_confidence=settings.fleet_immobilizer_confidence,
             learning_rate=settings.fleet_learning_rate,
             utc_offset_h=settings.fleet_utc_offset_h,
-            flush_every=settings.state_flush_every,
-            min_event_time=settings.min_event_time,
-            max_future_skew_s=settings.max_future_skew_s,
-            max_lateness_s=settings.max_lateness_s,
         )

@@ -34,12 +34,11 @@ from typing import Any
 
 from agents.fleet.area import stretch_areas
 from agents.fleet.classifier import Classification, EpisodeClassifier
-from agents.fleet.config import DOMAIN, FleetConfig
+from agents.fleet.config import DOMAIN, RESTRICTED, UNAUTHORIZED, FleetConfig
 from agents.fleet.episode import EpisodeRecord, OpenEpisode
 from agents.fleet.geo import cell_rowcol, haversine_m
 from agents.fleet.geofences import GeofenceIndex
 from agents.fleet.outputs import (
-    alert_emits,
     episode_emit,
     episode_id,
     geofence_emit,
@@ -49,15 +48,17 @@ from agents.fleet.outputs import (
     unauthorized_evidence,
 )
 from agents.fleet.vehicle_state import VehicleState
-from app.core import Emit, Entry, KeyedEngine, RecordMeta
+from app.core import Entry, KeyedEngine, Output, Route, StateLoader, StreamLimits
 from app.core.alerting import (
     AlertPolicy,
+    AlertTransition,
     Evidence,
     Severity,
+    alert_output,
     clear_event,
     raise_event,
 )
-from schemas import ValidationError, check_lateness
+from schemas import ValidationError
 from schemas.vehicle import (
     AreaContext,
     AreaNotice,
@@ -70,7 +71,7 @@ from schemas.vehicle import (
     decode_verdict,
 )
 
-__all__ = ["FleetEngine", "FleetInputs", "FleetStats"]
+__all__ = ["FleetEngine", "FleetStats"]
 
 IN_PROGRESS_EVERY = 5
 MAX_PENDING_VERDICTS = 4
@@ -83,15 +84,6 @@ DEPOT_ARRIVAL_S = 15 * 60.0
 """A short home stop starting this soon after an episode ended makes it a depot trip."""
 HOME_NONE, HOME_WAIT, HOME_TRIP = 0, 1, 2
 """``EpisodeRecord.home``: no depot link / ended parked at the home depot / a depot trip."""
-
-
-@dataclass(frozen=True, slots=True)
-class FleetInputs:
-    """Kafka topic names of the vehicle agent's inputs (to dispatch by ``meta.topic``)."""
-
-    telemetry: str
-    verdicts: str
-    context: str
 
 
 @dataclass(slots=True)
@@ -112,14 +104,19 @@ def _hash32(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
+def _alerts(transition: AlertTransition | None) -> list[Output]:
+    """The alert record of a lifecycle transition, if any."""
+    return [] if transition is None else [alert_output(transition)]
+
+
 class FleetEngine(KeyedEngine[VehicleState]):
     """Stateful processor of one worker's vehicle partitions (see the module docstring)."""
 
     def __init__(
         self,
         config: FleetConfig,
-        inputs: FleetInputs,
-        load_state: Callable[[str], bytes | None],
+        limits: StreamLimits,
+        load_state: StateLoader,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
@@ -127,17 +124,15 @@ class FleetEngine(KeyedEngine[VehicleState]):
             lambda data: VehicleState.from_bytes(
                 data, config.corridor_min_count, config.corridor_capacity
             ),
-            config.flush_every,
-            config,
+            limits,
             clock,
         )
         self.config = config
-        self.inputs = inputs
         self.geofences = GeofenceIndex()
         self.classifier = EpisodeClassifier(config.learning_rate)
         self.stats = FleetStats()
         self.unauthorized_policy = AlertPolicy(
-            alert_type="unauthorized_use",
+            alert_type=UNAUTHORIZED,
             domain=DOMAIN,
             raise_threshold=config.alert_confidence,
             clear_threshold=min(0.3, config.alert_confidence / 2),
@@ -149,7 +144,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
             ),
         )
         self.restricted_policy = AlertPolicy(
-            alert_type="restricted_zone_entry",
+            alert_type=RESTRICTED,
             domain=DOMAIN,
             raise_threshold=0.5,
             clear_threshold=0.1,
@@ -158,67 +153,49 @@ class FleetEngine(KeyedEngine[VehicleState]):
             severities=((0.5, Severity.CRITICAL),),
         )
 
-    @property
-    def active_alerts(self) -> int:
-        """Vehicles with an active unauthorized-use alert."""
-        return sum(1 for s in self.cache.states() if s.unauthorized_alert.active)
-
-    def _entry(self, vehicle_id: str, partition: int) -> Entry[VehicleState]:
-        cfg = self.config
-        return self.cache.entry(
-            vehicle_id,
-            partition,
-            lambda: VehicleState(cfg.corridor_min_count, cfg.corridor_capacity),
+        self.route(
+            "telemetry",
+            Route(
+                decode=self.timed(decode_vehicle_telemetry),
+                key=lambda fix: fix.vehicle_id,
+                create=self._new_state,
+                apply=lambda fix, entry, now: self.process_fix(fix, entry),
+                event_ts=lambda fix: fix.ts,
+                newest_ts=lambda state: state.last_ts,
+            ),
+        )
+        self.route(
+            "verdicts",
+            Route(
+                decode=self.timed(decode_verdict),
+                key=lambda verdict: verdict.vehicle_id,
+                create=self._new_state,
+                apply=self._on_verdict,
+            ),
+        )
+        self.route(
+            "context",
+            Route(
+                decode=lambda raw, now: decode_area_context(raw),
+                key=lambda context: context.vehicle_id,
+                create=self._new_state,
+                apply=lambda context, entry, now: self.apply_context(context, entry),
+            ),
         )
 
-    # ---- input -----------------------------------------------------------------------------
+    def _new_state(self, record: object) -> VehicleState:
+        return VehicleState(self.config.corridor_min_count, self.config.corridor_capacity)
 
-    def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one record of any vehicle-keyed input topic; never raises on bad input."""
-        if meta.topic == self.inputs.telemetry:
-            return self.handle_telemetry(raw, meta)
-        if meta.topic == self.inputs.verdicts:
-            return self.handle_verdict(raw, meta)
-        if meta.topic == self.inputs.context:
-            return self.handle_context(raw, meta)
-        raise ValueError(f"fleet engine has no input topic {meta.topic!r}")
+    def _entry(self, vehicle_id: str, partition: int) -> Entry[VehicleState]:
+        return self.cache.entry(vehicle_id, partition, lambda: self._new_state(None))
 
-    def handle_telemetry(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Validate one raw fix and process it."""
-        now = self._clock()
-        try:
-            fix = decode_vehicle_telemetry(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self._entry(fix.vehicle_id, meta.partition)
-        try:
-            check_lateness(fix.ts, entry.state.last_ts, self.config.max_lateness_s)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        return self.process_fix(fix, entry)
-
-    def handle_verdict(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Validate one dispatcher verdict and learn from it."""
-        now = self._clock()
-        try:
-            verdict = decode_verdict(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self._entry(verdict.vehicle_id, meta.partition)
+    def _on_verdict(
+        self, verdict: DispatcherVerdict, entry: Entry[VehicleState], now: float
+    ) -> list[Output]:
         self.apply_verdict(verdict, entry)
         return []
 
-    def handle_context(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Apply one area-context message (internal topic; checked all the same)."""
-        now = self._clock()
-        try:
-            context = decode_area_context(raw)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self._entry(context.vehicle_id, meta.partition)
-        return self.apply_context(context, entry)
-
-    def feed_fix(self, fix: VehicleTelemetry, partition: int = 0) -> list[Emit]:
+    def feed_fix(self, fix: VehicleTelemetry, partition: int = 0) -> list[Output]:
         """Process an already validated fix (offline evaluation and benchmarks)."""
         return self.process_fix(fix, self._entry(fix.vehicle_id, partition))
 
@@ -226,7 +203,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         """Learn from an already validated verdict (offline evaluation)."""
         self.apply_verdict(verdict, self._entry(verdict.vehicle_id, partition))
 
-    def feed_context(self, context: AreaContext, partition: int = 0) -> list[Emit]:
+    def feed_context(self, context: AreaContext, partition: int = 0) -> list[Output]:
         """Apply an area-context record (offline evaluation)."""
         return self.apply_context(context, self._entry(context.vehicle_id, partition))
 
@@ -250,7 +227,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     # ---- fixes -----------------------------------------------------------------------------
 
-    def process_fix(self, fix: VehicleTelemetry, entry: Entry[VehicleState]) -> list[Emit]:
+    def process_fix(self, fix: VehicleTelemetry, entry: Entry[VehicleState]) -> list[Output]:
         """Run one validated fix through the vehicle's state (see the module docstring)."""
         st = entry.state
         if st.last_ts is not None and fix.ts <= st.last_ts:
@@ -259,7 +236,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         self.stats.fixes += 1
         entry.touch()
         cfg = self.config
-        emits: list[Emit] = []
+        emits: list[Output] = []
         ts = fix.ts
         local = ts + cfg.utc_offset_h * 3600.0
         day = int(local // 86400)
@@ -388,7 +365,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         checkable: bool,
         on: bool,
         normal: bool,
-    ) -> list[Emit]:
+    ) -> list[Output]:
         """Open, extend or close the vehicle's episode with this fix."""
         cfg = self.config
         ts = fix.ts
@@ -468,14 +445,14 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     def _in_progress(
         self, st: VehicleState, fix: VehicleTelemetry, force: bool = False
-    ) -> list[Emit]:
+    ) -> list[Output]:
         """Classify the open episode so far; publish on a label change, alert when unauthorized."""
         ep = st.open
         if ep is None:
             return []
         features = ep.features(fix.ts, fix.lat, fix.lon, 0.0, self._current_stop(st, fix.ts))
         verdict = self.classifier.classify(features)
-        emits: list[Emit] = []
+        emits: list[Output] = []
         if verdict.label != ep.ongoing_label or force:
             ep.ongoing_label = verdict.label
             ep.revision += 1
@@ -509,7 +486,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     def _close(
         self, st: VehicleState, fix: VehicleTelemetry, end: float, lat: float, lon: float
-    ) -> list[Emit]:
+    ) -> list[Output]:
         """Close the open episode at ``end``: classify, remember, announce, alert."""
         ep = st.open
         assert ep is not None
@@ -563,7 +540,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
             self._retry_verdicts(st)
         return emits
 
-    def _settle_pending(self, st: VehicleState, fix: VehicleTelemetry) -> list[Emit]:
+    def _settle_pending(self, st: VehicleState, fix: VehicleTelemetry) -> list[Output]:
         """Probe the areas of provisional episodes whose hold is over; expire old verdicts.
 
         After ``hold_s`` the vehicle asks its areas for the final count of concurrent detours
@@ -573,7 +550,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         waiting = st.pending_verdicts
         if waiting and fix.ts > min(float(v[2]) for v in waiting) + VERDICT_WAIT_S:
             self._retry_verdicts(st)
-        emits: list[Emit] = []
+        emits: list[Output] = []
         hold = self.config.hold_s
         for record in st.recent:
             if record.status != "provisional" or fix.ts < record.end_ts + hold:
@@ -586,14 +563,14 @@ class FleetEngine(KeyedEngine[VehicleState]):
                 emits.extend(self._decide(st, fix.vehicle_id, record))
         return emits
 
-    def _depot_trips(self, st: VehicleState, vid: str, stop_start: float) -> list[Emit]:
+    def _depot_trips(self, st: VehicleState, vid: str, stop_start: float) -> list[Output]:
         """Decide as depot trips the episodes that ended where a short home stop began.
 
         The vehicle parked at its home depot at ``stop_start`` and drove off again before
         :data:`fleet.home.SHORT_STOP_S`: an episode that ended there was the drive to the depot,
         not a detour, whatever other vehicles did nearby.
         """
-        emits: list[Emit] = []
+        emits: list[Output] = []
         for record in st.recent:
             if record.home != HOME_WAIT or record.status != "provisional":
                 continue
@@ -615,7 +592,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         )
 
     @staticmethod
-    def _notices(vid: str, record: EpisodeRecord, areas: list[str], probe: bool) -> list[Emit]:
+    def _notices(vid: str, record: EpisodeRecord, areas: list[str], probe: bool) -> list[Output]:
         """Announce (or probe) the episode's skipped stretch to each of ``areas``."""
         emits = []
         for area in areas:
@@ -632,10 +609,10 @@ class FleetEngine(KeyedEngine[VehicleState]):
                 rejoin_lat=record.rejoin_lat,
                 rejoin_lon=record.rejoin_lon,
             )
-            emits.append(Emit("area_notices", area.encode(), notice.to_json()))
+            emits.append(Output("area_notices", area, notice))
         return emits
 
-    def _decide(self, st: VehicleState, vid: str, record: EpisodeRecord) -> list[Emit]:
+    def _decide(self, st: VehicleState, vid: str, record: EpisodeRecord) -> list[Output]:
         """Make a provisional episode final with what is known now."""
         verdict = self.classifier.classify(record.features)
         record.label = verdict.label
@@ -645,7 +622,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
         self._retry_verdicts(st)
         return [record_emit(vid, record, verdict)]
 
-    def apply_context(self, context: AreaContext, entry: Entry[VehicleState]) -> list[Emit]:
+    def apply_context(self, context: AreaContext, entry: Entry[VehicleState]) -> list[Output]:
         """Add other vehicles' concurrent deviations to an episode and re-decide it.
 
         A final answer to the vehicle's probe counts down the answers awaited; the last one
@@ -750,9 +727,9 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     def _presence(
         self, st: VehicleState, fix: VehicleTelemetry, fences: list[Geofence]
-    ) -> list[Emit]:
+    ) -> list[Output]:
         """Entered / left / dwell events of this fix, and the restricted-zone alert."""
-        emits: list[Emit] = []
+        emits: list[Output] = []
         inside = {f.geofence_id: f for f in fences}
         kept = []
         for item in st.presence:
@@ -774,7 +751,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
                     ts=fix.ts,
                     detail=f"left {gid}",
                 )
-                emits.extend(alert_emits(transition))
+                emits.extend(_alerts(transition))
         known = {item[0] for item in kept}
         for gid, fence in inside.items():
             if gid in known or len(kept) >= 8:
@@ -797,7 +774,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
                     evidence=evidence,
                     detail=f"entered {gid}",
                 )
-                emits.extend(alert_emits(transition))
+                emits.extend(_alerts(transition))
         st.presence = kept
         return emits
 
@@ -808,7 +785,7 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     def _raise_unauthorized(
         self, st: VehicleState, vid: str, ts: float, eid: str, verdict: Classification
-    ) -> list[Emit]:
+    ) -> list[Output]:
         features = {} if st.open is None else st.open.features(ts, 0, 0, 0, (0.0, False))
         for record in st.recent:
             if record.episode_id == eid:
@@ -824,12 +801,12 @@ class FleetEngine(KeyedEngine[VehicleState]):
             ),
             detail="; ".join(verdict.reasons),
         )
-        emits = alert_emits(transition)
+        emits = _alerts(transition)
         if transition is not None and transition.state.value == "raised":
             emits.append(notify_command(vid, ts, verdict, self._clock()))
         return emits
 
-    def _maybe_clear(self, st: VehicleState, fix: VehicleTelemetry) -> list[Emit]:
+    def _maybe_clear(self, st: VehicleState, fix: VehicleTelemetry) -> list[Output]:
         """Clear the unauthorized-use alert once the vehicle is back to normal for a while."""
         if not st.unauthorized_alert.active or st.open is not None:
             return []
@@ -843,4 +820,4 @@ class FleetEngine(KeyedEngine[VehicleState]):
             ts=fix.ts,
             detail="vehicle back to its usual behaviour",
         )
-        return alert_emits(transition)
+        return _alerts(transition)

@@ -1,9 +1,8 @@
 """The records the fleet engine emits: episodes, geofence events, alerts and commands.
 
 Building them is kept apart from the engine's state machine: each function turns a decision
-into the :class:`streams.Emit` that carries it to its topic, with the metric labels the agent
-counts (episodes by class and status, geofence events by kind and event, alerts by type,
-severity and transition).
+into the typed :class:`~app.core.records.Output` that carries it to its topic, keyed by the
+vehicle (alerts go through :func:`app.core.alerting.alert_output` like every domain's).
 """
 
 from __future__ import annotations
@@ -11,18 +10,15 @@ from __future__ import annotations
 from hashlib import blake2b
 from typing import Any, cast
 
-import orjson
-
 from agents.fleet.classifier import Classification
 from agents.fleet.config import DOMAIN
 from agents.fleet.episode import EpisodeRecord
-from app.core import Emit
-from app.core.alerting import AlertTransition, Evidence, FeatureEvidence
+from app.core import Output
+from app.core.alerting import Evidence, FeatureEvidence
 from schemas.command import Command, command_id
 from schemas.vehicle import FleetEpisode, GeofenceEvent, VehicleTelemetry
 
 __all__ = [
-    "alert_emits",
     "episode_emit",
     "episode_id",
     "geofence_emit",
@@ -62,7 +58,7 @@ def episode_emit(
     route_id: str | None,
     area_id: str | None,
     revision: int,
-) -> Emit:
+) -> Output:
     """One publication of an episode with its classification."""
     record = FleetEpisode(
         episode_id=eid,
@@ -81,10 +77,10 @@ def episode_emit(
         revision=revision,
         model_version=verdict.model_version,
     )
-    return Emit("episodes", vid.encode(), record.to_json(), (verdict.label, status))
+    return Output("episodes", vid, record)
 
 
-def record_emit(vid: str, record: EpisodeRecord, verdict: Classification) -> Emit:
+def record_emit(vid: str, record: EpisodeRecord, verdict: Classification) -> Output:
     """The publication of a closed episode kept in the vehicle's state."""
     return episode_emit(
         vid,
@@ -100,7 +96,7 @@ def record_emit(vid: str, record: EpisodeRecord, verdict: Classification) -> Emi
     )
 
 
-def geofence_emit(fix: VehicleTelemetry, gid: str, kind: str, event: str, dwell: float) -> Emit:
+def geofence_emit(fix: VehicleTelemetry, gid: str, kind: str, event: str, dwell: float) -> Output:
     """A vehicle's geofence event."""
     record = GeofenceEvent(
         fix.vehicle_id,
@@ -112,7 +108,7 @@ def geofence_emit(fix: VehicleTelemetry, gid: str, kind: str, event: str, dwell:
         fix.lat,
         fix.lon,
     )
-    return Emit("geofence_events", fix.vehicle_id.encode(), record.to_json(), (kind, event))
+    return Output("geofence_events", fix.vehicle_id, record)
 
 
 def unauthorized_evidence(
@@ -141,7 +137,7 @@ def unauthorized_evidence(
     )
 
 
-def notify_command(vid: str, ts: float, verdict: Classification, now: float) -> Emit:
+def notify_command(vid: str, ts: float, verdict: Classification, now: float) -> Output:
     """Tell the dispatcher about a likely unauthorized use."""
     command = Command(
         command_id=command_id(DOMAIN, vid, "notify", ts),
@@ -154,12 +150,12 @@ def notify_command(vid: str, ts: float, verdict: Classification, now: float) -> 
         issued_at=now,
         params={"confidence": round(verdict.confidence, 4)},
     )
-    return Emit("commands", vid.encode(), command.to_json())
+    return Output("commands", vid, command)
 
 
 def immobilizer_request(
     fix: VehicleTelemetry, eid: str, verdict: Classification, now: float
-) -> Emit:
+) -> Output:
     """A request to the dispatcher to confirm immobilisation - never an immobilisation."""
     source = f"{DOMAIN}.immobilizer"
     command = Command(
@@ -175,18 +171,4 @@ def immobilizer_request(
         issued_at=now,
         params={"immobilizer_confirmation_requested": 1.0, "confidence": verdict.confidence},
     )
-    return Emit("commands", fix.vehicle_id.encode(), command.to_json())
-
-
-def alert_emits(transition: AlertTransition | None) -> list[Emit]:
-    """The alert record of a lifecycle transition, if any."""
-    if transition is None:
-        return []
-    return [
-        Emit(
-            "alerts",
-            transition.asset_id.encode(),
-            orjson.dumps(transition.to_record()),
-            (transition.alert_type, transition.severity.value, transition.state.value),
-        )
-    ]
+    return Output("commands", fix.vehicle_id, command)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
+from agents.fleet.config import RESTRICTED, UNAUTHORIZED
 from agents.fleet.corridor import Corridor
 from agents.fleet.episode import EpisodeRecord, OpenEpisode
 from agents.fleet.habits import HourActivity, StopPlaces
@@ -101,6 +103,10 @@ class VehicleState:
         self.recent.append(record)
         if len(self.recent) > MAX_RECENT:
             del self.recent[0]
+
+    def alerts(self) -> Mapping[str, AlertState]:
+        """The vehicle's alert lifecycle states by alert type."""
+        return {UNAUTHORIZED: self.unauthorized_alert, RESTRICTED: self.restricted_alert}
 
     def to_bytes(self) -> bytes:
         """Encode the state (see the module docstring for the layout)."""

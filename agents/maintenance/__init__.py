@@ -1,5 +1,5 @@
-"""Predictive maintenance domain: per-asset state, shared class models and the engine.
+"""The predictive-maintenance domain: per-asset state, shared class models and the engine.
 
-Faust-free: :class:`maintenance.engine.MaintenanceEngine` turns raw input bytes into output
-records; the Faust agent in :mod:`agents.maintenance` is glue around it.
+Faust-free: :class:`agents.maintenance.engine.MaintenanceEngine` turns raw input bytes into
+typed output records; :mod:`agents.maintenance.domain` declares the domain to the runtime.
 """

@@ -2,7 +2,8 @@
 
 The state is what the engine needs to continue an asset after a restart without a cold start:
 its feature tracker (baseline, levels, trends), its anomaly detector, the feature snapshots
-awaiting a delayed label, its alert lifecycle and the open alert awaiting a verdict. Encoded as
+awaiting a delayed label, its alert lifecycle, the open alert awaiting a verdict and whether a
+derate command is standing (so a restart or a rebalance neither repeats nor forgets it). Encoded as
 a small header plus length-prefixed sections, it stays near 3 KB (see the tests and
 ``make bench``), so 100k assets fit in a few hundred MB of table store.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from agents.maintenance.config import MaintenanceConfig
+from agents.maintenance.config import ALERT_TYPE, MaintenanceConfig
 from app.core.alerting import AlertState
 from app.core.models.anomaly import AnomalyDetector
 from app.core.models.features import FeatureTracker
@@ -21,8 +23,8 @@ from app.core.models.labels import SnapshotBuffer
 
 __all__ = ["AssetState", "StateFormatError"]
 
-_HEADER = struct.Struct("<BHHHHHddI")
-_VERSION = 2  # 2: the anomaly detector state grew (anomaly-tails-7)
+_HEADER = struct.Struct("<BHHHHHddIB")
+_VERSION = 3  # 2: the anomaly detector state grew (anomaly-tails-7); 3: derate flag
 
 
 class StateFormatError(ValueError):
@@ -42,6 +44,8 @@ class AssetState:
         open_alert_ts: event time of a raised alert not yet judged (a failure within the
             horizon makes it a true positive, else it becomes a false positive); NaN if none.
         readings: readings since the last prediction record.
+        derated: a derate command was issued and the failure probability has not yet fallen
+            back below the re-arm level (one command per crossing).
     """
 
     asset_class: str
@@ -52,6 +56,7 @@ class AssetState:
     open_alert_ts: float = math.nan
     last_failure_ts: float = math.nan
     readings: int = 0
+    derated: bool = False
 
     @classmethod
     def new(cls, asset_class: str, config: MaintenanceConfig) -> AssetState:
@@ -65,10 +70,16 @@ class AssetState:
         )
 
     def reset_condition(self, config: MaintenanceConfig) -> None:
-        """Forget the learned condition after a repair: new part, new baseline."""
+        """Forget the learned condition after a repair: new part, new baseline, re-armed
+        derate."""
         self.tracker.reset()
         self.detector = config.new_detector()
         self.snapshots = config.new_snapshots()
+        self.derated = False
+
+    def alerts(self) -> Mapping[str, AlertState]:
+        """The asset's alert lifecycle states by alert type."""
+        return {ALERT_TYPE: self.alert}
 
     def to_bytes(self) -> bytes:
         """Encode the state for the table."""
@@ -86,6 +97,7 @@ class AssetState:
             self.open_alert_ts,
             self.last_failure_ts,
             self.readings,
+            self.derated,
         )
         return b"".join((header, cls_b, *parts))
 
@@ -93,7 +105,7 @@ class AssetState:
     def from_bytes(cls, data: bytes, config: MaintenanceConfig) -> AssetState:
         """Decode a table value written by :meth:`to_bytes`."""
         try:
-            version, n_cls, n_tr, n_det, n_snap, n_alert, open_ts, fail_ts, readings = (
+            version, n_cls, n_tr, n_det, n_snap, n_alert, open_ts, fail_ts, readings, derated = (
                 _HEADER.unpack_from(data)
             )
         except struct.error as exc:
@@ -118,4 +130,5 @@ class AssetState:
             open_alert_ts=open_ts,
             last_failure_ts=fail_ts,
             readings=readings,
+            derated=bool(derated),
         )

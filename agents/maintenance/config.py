@@ -1,4 +1,4 @@
-"""The maintenance domain's model and alert configuration, derived from :class:`Settings`.
+"""The maintenance domain's model, alert and derate configuration, from its settings section.
 
 One place builds every per-asset component with the same parameters, so the engine, the state
 codec and the tests cannot disagree about channel counts or time constants.
@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agents.maintenance.channels import CHANNELS, CONDITION_WEIGHTS
+from agents.maintenance.settings import MaintenanceSettings
 from app.core.alerting import AlertPolicy, Severity
 from app.core.models.anomaly import AnomalyConfig, AnomalyDetector
 from app.core.models.deviation import DeviationScorer
 from app.core.models.failure import FailureHorizonModel, FailureModelConfig, n_failure_inputs
 from app.core.models.features import FeatureConfig, FeatureTracker
 from app.core.models.labels import SnapshotBuffer
-from app.settings import Settings
 
 __all__ = ["ALERT_TYPE", "DOMAIN", "MaintenanceConfig"]
 
@@ -44,11 +44,12 @@ class MaintenanceConfig:
         )
     )
     prediction_every: int = 6
+    derate_probability: float = 0.8
     channels: tuple[str, ...] = CHANNELS
     deviation: DeviationScorer = field(default_factory=lambda: DeviationScorer(CONDITION_WEIGHTS))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> MaintenanceConfig:
+    def from_settings(cls, settings: MaintenanceSettings) -> MaintenanceConfig:
         """Build the configuration the worker runs with."""
         policy = AlertPolicy(
             alert_type=ALERT_TYPE,
@@ -68,6 +69,7 @@ class MaintenanceConfig:
             features=FeatureConfig(warmup=settings.baseline_warmup),
             alert_policy=policy,
             prediction_every=settings.prediction_every,
+            derate_probability=settings.derate_probability,
         )
 
     @property

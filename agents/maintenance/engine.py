@@ -7,10 +7,15 @@ emit a prediction every few readings. Per maintenance event: a failure turns the
 snapshots into positive examples for the class model and judges the open alert; a repair resets
 the asset's learned condition and clears its alert.
 
-The engine never touches Kafka or Faust. The agent feeds it records with their Kafka metadata,
-sends the returned :class:`Emit` records and writes the states :meth:`take_flushes` hands out -
-not on every event but every ``flush_every`` events of an asset or on a timer, which is what
-keeps changelog traffic far below one message per event.
+A prediction whose failure probability reaches the derate level also yields a derate command,
+once per crossing (the standing derate is part of the asset's state). On the runtime's timer
+(:meth:`MaintenanceEngine.tick`) the class models that learned are published, and every minute
+the per-class edge parameters derived from the learned baselines.
+
+The engine never touches Kafka or Faust: the runtime feeds it records through the routes of
+:class:`~app.core.engine.KeyedEngine` and sends the typed :class:`~app.core.records.Output`
+records it returns; asset states are written from its cache every ``flush_every`` events of an
+asset, at once after a label and on the timer - never once per event.
 """
 
 from __future__ import annotations
@@ -19,50 +24,43 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
-import orjson
 
 from agents.maintenance.asset_state import AssetState
 from agents.maintenance.channels import channel_values
 from agents.maintenance.class_models import ClassModels
+from agents.maintenance.commands import REARM_RATIO, derate_command
 from agents.maintenance.config import DOMAIN, MaintenanceConfig
+from agents.maintenance.edge_params import EdgeParamsPolicy
 from agents.maintenance.quality import AlertQuality
-from app.core import Emit, Entry, KeyedEngine, RecordMeta
+from app.core import Entry, KeyedEngine, Output, Route, StateLoader, StreamLimits
 from app.core.alerting import (
     AlertTransition,
     Evidence,
-    FeatureEvidence,
+    alert_output,
     clear_event,
     evaluate,
 )
+from app.core.models.anomaly import MODEL_VERSION as ANOMALY_MODEL_VERSION
 from app.core.models.failure import MODEL_VERSION as FAILURE_MODEL_VERSION
 from app.core.models.failure import failure_inputs
 from schemas import (
+    FeatureEvidence,
     MachineTelemetry,
     MaintenanceEvent,
-    ValidationError,
-    check_lateness,
+    Prediction,
     decode_maintenance,
     decode_telemetry,
 )
 
-__all__ = ["EngineLimits", "MaintenanceEngine"]
+__all__ = ["MODEL_PUBLISH_EVERY", "MaintenanceEngine"]
 
 log = logging.getLogger(__name__)
 
 TOP_FEATURES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class EngineLimits:
-    """Validation bounds and the flush cadence, from settings."""
-
-    min_event_time: float = 946684800.0
-    max_future_skew_s: float = 300.0
-    max_lateness_s: float = 86400.0
-    flush_every: int = 32
+MODEL_PUBLISH_EVERY = 12
+"""Timer ticks between routine publications of class models and edge parameters (1 min)."""
 
 
 class MaintenanceEngine(KeyedEngine[AssetState]):
@@ -71,23 +69,44 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
     def __init__(
         self,
         config: MaintenanceConfig,
-        limits: EngineLimits,
-        load_state: Callable[[str], bytes | None],
+        limits: StreamLimits,
+        load_state: StateLoader,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
-            load_state,
-            lambda data: AssetState.from_bytes(data, config),
-            limits.flush_every,
-            limits,
-            clock,
+            load_state, lambda data: AssetState.from_bytes(data, config), limits, clock
         )
         self.config = config
-        self.limits = limits
         self.models = ClassModels(config.new_failure_model)
         self.quality = AlertQuality()
-        self.active_alerts = 0
+        self.edge_policy = EdgeParamsPolicy()
+        self._edge_versions: dict[str, int] = {}
+        self._ticks = 0
         self._evidence_mask = (np.asarray(config.deviation.weights) > 0).astype(np.float64)
+
+        def create(record: MachineTelemetry | MaintenanceEvent) -> AssetState:
+            return AssetState.new(record.asset_class, config)
+
+        self.route(
+            "telemetry",
+            Route(
+                decode=self.timed(decode_telemetry),
+                key=lambda reading: reading.asset_id,
+                create=create,
+                apply=self._on_reading,
+                event_ts=lambda reading: reading.ts,
+                newest_ts=lambda state: state.tracker.last_ts,
+            ),
+        )
+        self.route(
+            "maintenance",
+            Route(
+                decode=self.timed(decode_maintenance),
+                key=lambda event: event.asset_id,
+                create=create,
+                apply=self._on_event,
+            ),
+        )
 
     @property
     def assets(self) -> int:
@@ -104,30 +123,33 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
                 out.setdefault(state.asset_class, []).append(float(mean[channel]))
         return out
 
-    # ---- input -----------------------------------------------------------------------------
+    def tick(self) -> list[Output]:
+        """The class models that learned since the last tick (at once after a failure, the
+        rest every :data:`MODEL_PUBLISH_EVERY` ticks) and, as often, the edge parameters."""
+        self._ticks += 1
+        routine = self._ticks % MODEL_PUBLISH_EVERY == 0
+        out = self._edge_params() if routine else []
+        out.extend(
+            Output("models", key.decode(), value)
+            for key, value in self.models.take_dirty(routine=routine)
+        )
+        return out
 
-    def handle_telemetry(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one raw telemetry message; never raises on bad input."""
+    def _edge_params(self) -> list[Output]:
+        """Model sync to the edge: per-class thresholds from the learned baselines."""
         now = self._clock()
-        try:
-            reading = decode_telemetry(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self._entry(reading.asset_id, reading.asset_class, meta.partition)
-        try:
-            check_lateness(reading.ts, entry.state.tracker.last_ts, self.limits.max_lateness_s)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        return self._score(reading, entry, now)
+        out = []
+        for asset_class, baselines in self.class_baselines().items():
+            version = self._edge_versions[asset_class] = self._edge_versions.get(asset_class, 0) + 1
+            params = self.edge_policy.params(asset_class, baselines, version=version, now=now)
+            if params is not None:
+                out.append(Output("edge_params", asset_class, params))
+        return out
 
-    def handle_maintenance(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one raw maintenance event; never raises on bad input."""
-        now = self._clock()
-        try:
-            event = decode_maintenance(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self._entry(event.asset_id, event.asset_class, meta.partition)
+    def _on_event(
+        self, event: MaintenanceEvent, entry: Entry[AssetState], now: float
+    ) -> list[Output]:
+        """A maintenance event: a failure labels the asset's snapshots, a repair resets it."""
         entry.flush_soon()  # labels are rare and precious: write them at once
         if event.kind == "failure":
             return self._on_failure(event, entry)
@@ -135,28 +157,11 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             return self._on_repair(event, entry)
         return []
 
-    # ---- state flushing ---------------------------------------------------------------------
-
-    def take_flush(self, asset_id: str) -> bytes | None:
-        """The state bytes of ``asset_id`` if it is due for a table write, else None."""
-        return self.cache.take_flush(asset_id)
-
-    def take_dirty(self, partition: int | None = None) -> list[tuple[str, int, bytes]]:
-        """Assets changed since their last write: ``(asset_id, partition, state bytes)``."""
-        return self.cache.take_dirty(partition)
-
-    def forget_partitions(self, partitions: set[int]) -> None:
-        """Drop cached states of partitions this worker no longer owns (after a rebalance)."""
-        self.cache.forget_partitions(partitions)
-
     # ---- internals --------------------------------------------------------------------------
 
-    def _entry(self, asset_id: str, asset_class: str, partition: int) -> Entry[AssetState]:
-        return self.cache.entry(
-            asset_id, partition, lambda: AssetState.new(asset_class, self.config)
-        )
-
-    def _score(self, reading: MachineTelemetry, entry: Entry[AssetState], now: float) -> list[Emit]:
+    def _on_reading(
+        self, reading: MachineTelemetry, entry: Entry[AssetState], now: float
+    ) -> list[Output]:
         cfg = self.config
         state = entry.state
         ts = reading.ts
@@ -165,7 +170,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         anomaly = state.detector.update(dict(zip(cfg.channels, x.tolist(), strict=True)), ts)
         entry.touch()
         state.readings += 1
-        out: list[Emit] = []
+        out: list[Output] = []
         model = self.models.get(state.asset_class)
         inputs = failure_inputs(features, anomaly.score, state.tracker, cfg.horizon_s)
         expired = state.snapshots.expired(ts)
@@ -193,13 +198,31 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             evidence=lambda: self._evidence(state, risk, model.ready),
         )
         if transition is not None:
-            out.append(self._alert_emit(transition, state))
+            out.append(self._alert(transition, state))
         if state.readings >= cfg.prediction_every or transition is not None:
             state.readings = 0
-            out.append(
-                self._prediction(reading, state, anomaly.score, probability, ttf_s, now, model)
+            prediction = self._prediction(
+                reading, state, anomaly.score, probability, ttf_s, now, model.ready
             )
+            out.append(Output("predictions", reading.asset_id, prediction))
+            command = self._derate(state, prediction, now)
+            if command is not None:
+                out.append(command)
         return out
+
+    def _derate(self, state: AssetState, prediction: Prediction, now: float) -> Output | None:
+        """A derate command when the failure probability crosses the derate level, once per
+        crossing: the standing derate re-arms below :data:`REARM_RATIO` of the level."""
+        level = self.config.derate_probability
+        if state.derated:
+            if prediction.failure_probability < level * REARM_RATIO:
+                state.derated = False
+            return None
+        command = derate_command(prediction, level, now=now)
+        if command is None:
+            return None
+        state.derated = True
+        return Output("commands", command.asset_id, command)
 
     def _judge_open_alert(self, state: AssetState, ts: float) -> None:
         """An alert episode that is over and saw no failure within the horizon was false.
@@ -214,20 +237,10 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             self.quality.record_false_alert()
             state.open_alert_ts = math.nan
 
-    def _alert_emit(self, transition: AlertTransition, state: AssetState) -> Emit:
-        if transition.state == "raised":
-            self.active_alerts += 1
-            if math.isnan(state.open_alert_ts):
-                state.open_alert_ts = transition.first_ts
-        elif transition.state == "cleared":
-            self.active_alerts = max(self.active_alerts - 1, 0)
-        record = transition.to_record()
-        return Emit(
-            "alerts",
-            transition.asset_id.encode(),
-            orjson.dumps(record),
-            (transition.alert_type, str(transition.severity), str(transition.state)),
-        )
+    def _alert(self, transition: AlertTransition, state: AssetState) -> Output:
+        if transition.state == "raised" and math.isnan(state.open_alert_ts):
+            state.open_alert_ts = transition.first_ts
+        return alert_output(transition)
 
     def _evidence(self, state: AssetState, risk: float, supervised: bool) -> Evidence:
         return Evidence(
@@ -259,8 +272,6 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         )
 
     def _model_version(self, supervised: bool) -> str:
-        from app.core.models.anomaly import MODEL_VERSION as ANOMALY_MODEL_VERSION
-
         if supervised:
             return f"failure-{FAILURE_MODEL_VERSION}+{ANOMALY_MODEL_VERSION}"
         return f"deviation+{ANOMALY_MODEL_VERSION}"
@@ -273,13 +284,9 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         probability: float,
         ttf_s: float | None,
         now: float,
-        model: object,
-    ) -> Emit:
-        from schemas import FeatureEvidence as WireEvidence
-        from schemas import Prediction
-
-        supervised = bool(getattr(model, "ready", False))
-        prediction = Prediction(
+        supervised: bool,
+    ) -> Prediction:
+        return Prediction(
             domain=DOMAIN,
             asset_id=reading.asset_id,
             asset_class=reading.asset_class,
@@ -289,15 +296,11 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             failure_probability=round(float(probability), 4),
             horizon_h=self.config.horizon_s / 3600.0,
             time_to_failure_h=None if ttf_s is None else round(ttf_s / 3600.0, 2),
-            top_features=tuple(
-                WireEvidence(name=f.name, value=f.value, baseline=f.baseline, z=f.z)
-                for f in self._top_features(state)
-            ),
+            top_features=self._top_features(state),
             model_version=self._model_version(supervised),
         )
-        return Emit("predictions", reading.asset_id.encode(), prediction.to_json())
 
-    def _on_failure(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Emit]:
+    def _on_failure(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Output]:
         state = entry.state
         model = self.models.get(state.asset_class)
         model.learn_failure(state.snapshots.on_failure(event.ts))
@@ -315,7 +318,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         state.last_failure_ts = event.ts
         return []
 
-    def _on_repair(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Emit]:
+    def _on_repair(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Output]:
         state = entry.state
         state.reset_condition(self.config)
         out = []
@@ -328,5 +331,5 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
                 detail="asset repaired",
             )
             if transition is not None:
-                out.append(self._alert_emit(transition, state))
+                out.append(self._alert(transition, state))
         return out

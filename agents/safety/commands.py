@@ -9,9 +9,10 @@ Commands carry pseudonyms and derived facts only.
 
 from __future__ import annotations
 
+from app.core import Output
 from schemas.command import Command, command_id
 
-__all__ = ["SOURCE", "haptic_warning", "man_down_alarm"]
+__all__ = ["SOURCE", "command_output", "haptic_warning", "man_down_alarm"]
 
 SOURCE = "safety"
 
@@ -63,3 +64,8 @@ def man_down_alarm(
         issued_at=now,
         site=site or None,
     )
+
+
+def command_output(command: Command) -> Output:
+    """The commands-topic output of ``command``, keyed by its target device."""
+    return Output("commands", command.asset_id, command)

@@ -1,4 +1,4 @@
-"""Configuration of the safety domain: detection parameters and alert policies, from settings.
+"""Configuration of the safety domain: detection parameters and alert policies, from its settings.
 
 Thresholds and durations are in event time, so an accelerated simulation or a replay raises
 exactly the alerts a real-time run would. K, T and N of the issue are
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agents.safety.settings import SafetySettings
 from agents.safety.site_map import SiteMap, load_site_map
 from app.core.alerting import AlertPolicy, Severity
-from app.settings import Settings
 
 __all__ = [
     "DOMAIN",
@@ -19,7 +19,6 @@ __all__ = [
     "MAN_DOWN",
     "STATIONARY_CLUSTER",
     "SafetyConfig",
-    "SafetyLimits",
 ]
 
 DOMAIN = "safety"
@@ -28,23 +27,16 @@ MAN_DOWN = "man_down"
 STATIONARY_CLUSTER = "stationary_cluster"
 
 
-@dataclass(frozen=True, slots=True)
-class SafetyLimits:
-    """Validation bounds and the table-write cadence, from settings."""
-
-    min_event_time: float = 946684800.0
-    max_future_skew_s: float = 300.0
-    max_lateness_s: float = 86400.0
-    flush_every: int = 32
-    biometric_fields: tuple[str, ...] = (
-        "heart_rate_bpm",
-        "ecg",
-        "ppg",
-        "rr_intervals_ms",
-        "spo2",
-        "skin_temp_c",
-        "hrv_ms",
-    )
+BIOMETRIC_FIELDS = (
+    "heart_rate_bpm",
+    "ecg",
+    "ppg",
+    "rr_intervals_ms",
+    "spo2",
+    "skin_temp_c",
+    "hrv_ms",
+)
+"""Raw biometric fields of wearable readings, never kept or forwarded (dead letters redact them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +66,7 @@ class SafetyConfig:
         shift_gap_s: an event-time gap this long starts a new shift.
         presence_heartbeat_s: a worker's presence is re-sent at least this often.
         presence_stale_s: a zone forgets a worker not heard of for this long.
+        biometric_fields: raw biometric fields redacted from dead letters.
     """
 
     site_map: SiteMap
@@ -96,6 +89,7 @@ class SafetyConfig:
     shift_gap_s: float = 4 * 3600.0
     presence_heartbeat_s: float = 60.0
     presence_stale_s: float = 180.0
+    biometric_fields: tuple[str, ...] = BIOMETRIC_FIELDS
     policies: dict[str, AlertPolicy] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -145,7 +139,9 @@ class SafetyConfig:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, site_map: SiteMap | None = None) -> SafetyConfig:
+    def from_settings(
+        cls, settings: SafetySettings, site_map: SiteMap | None = None
+    ) -> SafetyConfig:
         """Build the configuration from the ``safety_*`` settings."""
         return cls(
             site_map=site_map if site_map is not None else load_site_map(settings.safety_site_map),
@@ -157,16 +153,6 @@ class SafetyConfig:
             fatigue_raise=settings.safety_fatigue_raise,
             fatigue_clear=settings.safety_fatigue_raise / 2.0,
             fatigue_min_duration_s=settings.safety_fatigue_min_duration_s,
-        )
-
-    @staticmethod
-    def limits_from_settings(settings: Settings) -> SafetyLimits:
-        """Validation bounds and flush cadence from settings."""
-        return SafetyLimits(
-            min_event_time=settings.min_event_time,
-            max_future_skew_s=settings.max_future_skew_s,
-            max_lateness_s=settings.max_lateness_s,
-            flush_every=settings.state_flush_every,
             biometric_fields=tuple(
                 n.strip() for n in settings.edge_biometric_fields.split(",") if n.strip()
             ),

@@ -26,48 +26,39 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
-from agents.safety.commands import haptic_warning, man_down_alarm
-from agents.safety.config import FATIGUE, MAN_DOWN, SafetyConfig, SafetyLimits
+from agents.safety.commands import command_output, haptic_warning, man_down_alarm
+from agents.safety.config import FATIGUE, MAN_DOWN, SafetyConfig
 from agents.safety.fatigue import CHANNELS
 from agents.safety.man_down import ManDownStep
 from agents.safety.redaction import redact_key, redact_wearable
 from agents.safety.worker_state import WorkerState
-from app.core import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit
+from app.core import (
+    Entry,
+    KeyedEngine,
+    Output,
+    RecordMeta,
+    Route,
+    StateLoader,
+    StreamLimits,
+    dead_letter,
+)
 from app.core.alerting import (
-    AlertTransition,
     Evidence,
     FeatureEvidence,
+    alert_output,
     clear_event,
     evaluate,
     raise_event,
 )
 from schemas import ValidationError
-from schemas.command import Command
 from schemas.wearable import PresenceState, WearableTelemetry, ZonePresence, decode_wearable
 
-__all__ = ["MODEL_VERSION", "PRESENCE", "WorkerEngine", "alert_emit", "command_emit"]
+__all__ = ["MODEL_VERSION", "PRESENCE", "WorkerEngine"]
 
 log = logging.getLogger(__name__)
 
 MODEL_VERSION = "safety-1"
 PRESENCE = "zone_presence"
-
-
-def alert_emit(transition: AlertTransition) -> Emit:
-    """The alerts-topic record of a transition, keyed by its asset (worker or zone)."""
-    return Emit(
-        "alerts",
-        transition.asset_id.encode(),
-        orjson.dumps(transition.to_record()),
-        (transition.alert_type, str(transition.severity), str(transition.state)),
-    )
-
-
-def command_emit(command: Command) -> Emit:
-    """The commands-topic record of a command, keyed by its target device."""
-    return Emit("commands", command.asset_id.encode(), command.to_json())
 
 
 class WorkerEngine(KeyedEngine[WorkerState]):
@@ -76,42 +67,43 @@ class WorkerEngine(KeyedEngine[WorkerState]):
     def __init__(
         self,
         config: SafetyConfig,
-        limits: SafetyLimits,
-        load_state: Callable[[str], bytes | None],
+        limits: StreamLimits,
+        load_state: StateLoader,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(load_state, WorkerState.from_bytes, limits.flush_every, limits, clock)
+        super().__init__(load_state, WorkerState.from_bytes, limits, clock)
         self.config = config
-        self.limits = limits
         self.out_of_order = 0
-        self.active = {FATIGUE: 0, MAN_DOWN: 0}
         self._heard: dict[str, float] = {}  # worker -> wall time its last reading was taken in
+        self.route(
+            "wearables",
+            Route(
+                decode=self.timed(decode_wearable),
+                key=lambda reading: reading.worker_id,
+                create=lambda reading: WorkerState(),
+                apply=self._on_reading,
+                event_ts=lambda reading: reading.ts,
+                newest_ts=lambda state: state.last_ts,
+            ),
+        )
 
-    def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one raw wearable reading; never raises on bad input."""
-        now = self._clock()
-        try:
-            reading = decode_wearable(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self.cache.entry(reading.worker_id, meta.partition, WorkerState)
-        state = entry.state
-        last = state.last_ts
+    def _on_reading(
+        self, reading: WearableTelemetry, entry: Entry[WorkerState], now: float
+    ) -> list[Output]:
+        """One wearable reading: a redelivered or reordered window was already accounted for."""
+        last = entry.state.last_ts
         if not math.isnan(last) and reading.ts <= last:
-            if reading.ts < last - self.limits.max_lateness_s:
-                late = ValidationError(
-                    "timestamp_too_old",
-                    f"ts={reading.ts!r} is {last - reading.ts:.3f} s behind the worker's newest "
-                    f"event time, max lateness {self.limits.max_lateness_s!r} s",
-                )
-                return [self.dead_letter(raw, late, meta, now)]
-            self.out_of_order += 1  # a redelivered or reordered window: already accounted for
+            self.out_of_order += 1
             return []
         entry.touch()
         self._heard[reading.worker_id] = now
         return self._process(reading, entry, now)
 
-    def signal_lost(self) -> list[Emit]:
+    def tick(self) -> list[Output]:
+        """Man-down for wearables silent after an impact (:meth:`signal_lost`)."""
+        return self.signal_lost()
+
+    def signal_lost(self) -> list[Output]:
         """Man-down for workers whose wearable went silent after an impact.
 
         A fall can break the wearable or its radio, and then no still window ever completes the
@@ -124,7 +116,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         """
         now = self._clock()
         cfg = self.config
-        out: list[Emit] = []
+        out: list[Output] = []
         for worker, heard in list(self._heard.items()):
             entry = self.cache.get(worker)
             if entry is None:
@@ -149,16 +141,18 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                 detector.mark_down()
         return out
 
-    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Output:
         """Dead letters of wearable input are redacted: no biometrics, no raw ids or keys."""
-        safe_raw = redact_wearable(raw, self.limits.biometric_fields)
-        safe_meta = RecordMeta(meta.topic, meta.partition, meta.offset, redact_key(meta.key))
-        return dead_letter_emit(safe_raw, err, safe_meta, now)
+        safe_raw = redact_wearable(raw, self.config.biometric_fields)
+        safe_meta = RecordMeta(
+            meta.input, meta.topic, meta.partition, meta.offset, redact_key(meta.key)
+        )
+        return dead_letter(safe_raw, err, safe_meta, now)
 
-    def _process(self, r: WearableTelemetry, entry: Entry[WorkerState], now: float) -> list[Emit]:
+    def _process(self, r: WearableTelemetry, entry: Entry[WorkerState], now: float) -> list[Output]:
         cfg = self.config
         state = entry.state
-        out: list[Emit] = []
+        out: list[Output] = []
         previous = state.last_ts
         if math.isnan(previous) or r.ts - previous >= cfg.shift_gap_s:
             self._new_shift(r, entry, out)
@@ -174,7 +168,9 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         self._presence(r, state, out)
         return out
 
-    def _new_shift(self, r: WearableTelemetry, entry: Entry[WorkerState], out: list[Emit]) -> None:
+    def _new_shift(
+        self, r: WearableTelemetry, entry: Entry[WorkerState], out: list[Output]
+    ) -> None:
         """A new shift: fatigue levels back to the baseline (rest resets fatigue), so a fatigue
         alert left open at the end of the last shift is closed, and so is a man-down."""
         state = entry.state
@@ -191,7 +187,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             )
             if transition is not None:
                 entry.flush_soon()
-                out.append(self._alert(transition))
+                out.append(alert_output(transition))
 
     # ---- fatigue ----------------------------------------------------------------------------
 
@@ -201,7 +197,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         entry: Entry[WorkerState],
         gap: float,
         now: float,
-        out: list[Emit],
+        out: list[Output],
     ) -> None:
         cfg = self.config
         state = entry.state
@@ -231,10 +227,10 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         if transition is None:
             return
         entry.flush_soon()  # alert transitions are rare and must survive a restart
-        out.append(self._alert(transition))
+        out.append(alert_output(transition))
         if transition.state == "raised":
             out.append(
-                command_emit(
+                command_output(
                     haptic_warning(
                         "fatigue",
                         worker=r.worker_id,
@@ -285,7 +281,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         entry: Entry[WorkerState],
         now: float,
         gap: float,
-        out: list[Emit],
+        out: list[Output],
     ) -> None:
         cfg = self.config
         state = entry.state
@@ -313,7 +309,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             )
             if transition is not None:
                 entry.flush_soon()
-                out.append(self._alert(transition))
+                out.append(alert_output(transition))
 
     def _raise_man_down(
         self,
@@ -324,7 +320,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         facts: dict[str, Any],
         detail: str,
         now: float,
-        out: list[Emit],
+        out: list[Output],
     ) -> bool:
         """Raise the man-down alert with its evidence and send the alarm; False if it was
         already raised (dedup by the alert lifecycle)."""
@@ -358,7 +354,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         if transition is None:
             return False
         entry.flush_soon()
-        out.append(self._alert(transition))
+        out.append(alert_output(transition))
         alarm = man_down_alarm(
             worker=worker,
             device=state.device_id,
@@ -367,12 +363,12 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             trigger_ts=ts,
             now=now,
         )
-        out.append(command_emit(alarm))
+        out.append(command_output(alarm))
         return True
 
     # ---- presence ---------------------------------------------------------------------------
 
-    def _presence(self, r: WearableTelemetry, state: WorkerState, out: list[Emit]) -> None:
+    def _presence(self, r: WearableTelemetry, state: WorkerState, out: list[Output]) -> None:
         cfg = self.config
         tracker = state.stationary
         tracker.update(r, cfg.still_radius_m)
@@ -408,7 +404,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         since: float,
         x: float,
         y: float,
-    ) -> Emit:
+    ) -> Output:
         record = ZonePresence(
             zone_id=zone,
             worker_id=r.worker_id,
@@ -420,11 +416,4 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             device_id=state.device_id or None,
             site=state.site or None,
         )
-        return Emit(PRESENCE, zone.encode(), record.to_json())
-
-    def _alert(self, transition: AlertTransition) -> Emit:
-        if transition.state == "raised":
-            self.active[transition.alert_type] += 1
-        elif transition.state == "cleared":
-            self.active[transition.alert_type] = max(self.active[transition.alert_type] - 1, 0)
-        return alert_emit(transition)
+        return Output(PRESENCE, zone, record)

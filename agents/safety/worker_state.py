@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Mapping
 
+from agents.safety.config import FATIGUE, MAN_DOWN
 from agents.safety.fatigue import FatigueTracker
 from agents.safety.man_down import ManDownDetector
 from agents.safety.stationary import StationaryTracker
@@ -70,6 +72,10 @@ class WorkerState:
         self.stationary = StationaryTracker()
         self.fatigue_alert = AlertState()
         self.man_down_alert = AlertState()
+
+    def alerts(self) -> Mapping[str, AlertState]:
+        """The worker's alert lifecycle states by alert type."""
+        return {FATIGUE: self.fatigue_alert, MAN_DOWN: self.man_down_alert}
 
     def to_bytes(self) -> bytes:
         """Encode the whole state."""

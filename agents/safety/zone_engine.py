@@ -22,13 +22,22 @@ import math
 import time
 from collections.abc import Callable
 
-from agents.safety.commands import haptic_warning
-from agents.safety.config import STATIONARY_CLUSTER, SafetyConfig, SafetyLimits
+from agents.safety.commands import command_output, haptic_warning
+from agents.safety.config import STATIONARY_CLUSTER, SafetyConfig
 from agents.safety.redaction import redact_wearable
-from agents.safety.worker_engine import MODEL_VERSION, alert_emit, command_emit
+from agents.safety.worker_engine import MODEL_VERSION
 from agents.safety.zone_state import Member, ZoneState
-from app.core import Emit, Entry, KeyedEngine, RecordMeta, dead_letter_emit
-from app.core.alerting import AlertTransition, Evidence, clear_event, raise_event
+from app.core import (
+    Entry,
+    KeyedEngine,
+    Output,
+    RecordMeta,
+    Route,
+    StateLoader,
+    StreamLimits,
+    dead_letter,
+)
+from app.core.alerting import AlertTransition, Evidence, alert_output, clear_event, raise_event
 from schemas import ValidationError
 from schemas.wearable import ZonePresence, decode_presence
 
@@ -41,27 +50,30 @@ class ZoneEngine(KeyedEngine[ZoneState]):
     def __init__(
         self,
         config: SafetyConfig,
-        limits: SafetyLimits,
-        load_state: Callable[[str], bytes | None],
+        limits: StreamLimits,
+        load_state: StateLoader,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(load_state, ZoneState.from_bytes, limits.flush_every, limits, clock)
+        super().__init__(load_state, ZoneState.from_bytes, limits, clock)
         self.config = config
-        self.limits = limits
-        self.active = 0
+        self.route(
+            "presence",
+            Route(
+                decode=self.timed(decode_presence),
+                key=lambda presence: presence.zone_id,
+                create=lambda presence: ZoneState(),
+                apply=self._on_presence,
+            ),
+        )
 
-    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Output:
         """Dead letters of presence records are redacted like wearable readings."""
-        return dead_letter_emit(redact_wearable(raw, self.limits.biometric_fields), err, meta, now)
+        return dead_letter(redact_wearable(raw, self.config.biometric_fields), err, meta, now)
 
-    def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
-        """Process one raw zone-presence record; never raises on bad input."""
-        now = self._clock()
-        try:
-            presence = decode_presence(raw, now=now, **self.time_bounds)
-        except ValidationError as err:
-            return [self.dead_letter(raw, err, meta, now)]
-        entry = self.cache.entry(presence.zone_id, meta.partition, ZoneState)
+    def _on_presence(
+        self, presence: ZonePresence, entry: Entry[ZoneState], now: float
+    ) -> list[Output]:
+        """One worker's presence in the zone: members, watermark, the group alert."""
         entry.touch()
         state = entry.state
         # Never ahead of the wall clock: a wearable whose clock runs fast (accepted up to
@@ -97,7 +109,7 @@ class ZoneEngine(KeyedEngine[ZoneState]):
         for worker in [w for w, m in state.members.items() if m.last_ts < horizon]:
             del state.members[worker]
 
-    def _evaluate(self, zone_id: str, entry: Entry[ZoneState], now: float) -> list[Emit]:
+    def _evaluate(self, zone_id: str, entry: Entry[ZoneState], now: float) -> list[Output]:
         cfg = self.config
         state = entry.state
         zone = cfg.site_map.zone(zone_id)
@@ -168,14 +180,10 @@ class ZoneEngine(KeyedEngine[ZoneState]):
             )
         else:
             transition = None  # nothing to clear (and the raise clock is not moved on)
-        out: list[Emit] = []
+        out: list[Output] = []
         if transition is not None:
             entry.flush_soon()
-            if transition.state == "raised":
-                self.active += 1
-            elif transition.state == "cleared":
-                self.active = max(self.active - 1, 0)
-            out.append(alert_emit(transition))
+            out.append(alert_output(transition))
         if state.alert.active:
             for worker, member in group:
                 if member.warned:
@@ -190,5 +198,5 @@ class ZoneEngine(KeyedEngine[ZoneState]):
                     trigger_ts=member.since,
                     now=now,
                 )
-                out.append(command_emit(command))
+                out.append(command_output(command))
         return out

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from agents.safety.config import STATIONARY_CLUSTER
 from agents.safety.text_codec import pack_text, unpack_text
 from app.core.alerting import AlertState
 
@@ -47,6 +49,10 @@ class ZoneState:
         self.watermark = math.nan
         self.members: dict[str, Member] = {}
         self.alert = AlertState()
+
+    def alerts(self) -> Mapping[str, AlertState]:
+        """The zone's alert lifecycle states by alert type."""
+        return {STATIONARY_CLUSTER: self.alert}
 
     def to_bytes(self) -> bytes:
         """Encode the whole state."""

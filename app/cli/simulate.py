@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+from agents.maintenance.settings import MaintenanceSettings
 from app.kafka.clients import bootstrap_servers
 from app.settings import Settings, load_settings
 from app.simulator.runner import SimProgress, SimReport, run_simulation
@@ -113,8 +114,8 @@ class _Progress:
         s = self.settings
         print(
             f"[{progress.real_elapsed_s:6.1f}s] sim {_utc(progress.sim_ts)}"
-            f"  telemetry {progress.sent[s.topic_telemetry]}"
-            f"  maintenance {progress.sent[s.topic_maintenance]}"
+            f"  telemetry {progress.sent[s.of(MaintenanceSettings).topic_telemetry]}"
+            f"  maintenance {progress.sent[s.of(MaintenanceSettings).topic_maintenance]}"
             f"  ground-truth {progress.sent[s.topic_ground_truth]}"
             f"  failures {progress.failures}  bad {progress.bad}",
             flush=True,
@@ -131,8 +132,8 @@ def _print_summary(report: SimReport, settings: Settings) -> None:
         f"({days:.2f} days) in {report.real_elapsed_s:.1f} s"
     )
     print(
-        f"sent: telemetry {report.sent[settings.topic_telemetry]}, "
-        f"maintenance {report.sent[settings.topic_maintenance]}, "
+        f"sent: telemetry {report.sent[settings.of(MaintenanceSettings).topic_telemetry]}, "
+        f"maintenance {report.sent[settings.of(MaintenanceSettings).topic_maintenance]}, "
         f"ground truth {report.sent[settings.topic_ground_truth]}"
     )
     print(

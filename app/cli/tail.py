@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from app.cli.render import render_record
+from app.demo.render import render_record
 from app.kafka.clients import bootstrap_servers, client_options
 from app.settings import load_settings
 from schemas.topics import TOPICS

@@ -1,21 +1,27 @@
-"""Faust-free building blocks shared by every domain's stream engine.
+"""Faust-free building blocks shared by every domain and the runtime.
 
-:mod:`streams.records` holds what an engine takes in and hands out (record metadata, output
-records, dead letters); :mod:`streams.entity_cache` keeps the per-entity states of one worker's
-partitions in memory and decides when each is due for a table write. The Faust glue that runs
-an engine lives in :mod:`agents.glue`.
+:mod:`app.core.records` holds what an engine takes in and hands out (record metadata, typed
+outputs, dead letters); :mod:`app.core.engine` the engine base (input routes, time bounds,
+dead letters, entity states); :mod:`app.core.entity_cache` the per-entity states of one
+worker's partitions and when each is due for a table write; :mod:`app.core.domain` the
+contract a domain declares to the runtime; :mod:`app.core.alerting` the alert lifecycle and
+:mod:`app.core.models` the online models. The runtime that runs them on Faust is
+:mod:`app.runtime`.
 """
 
-from app.core.engine import KeyedEngine, TimeBounds
+from app.core.engine import KeyedEngine, Route, StateLoader, StreamLimits
 from app.core.entity_cache import EntityCache, Entry
-from app.core.records import Emit, RecordMeta, dead_letter_emit
+from app.core.records import DEAD_LETTERS, Output, RecordMeta, dead_letter
 
 __all__ = [
-    "Emit",
+    "DEAD_LETTERS",
     "EntityCache",
     "Entry",
     "KeyedEngine",
+    "Output",
     "RecordMeta",
-    "TimeBounds",
-    "dead_letter_emit",
+    "Route",
+    "StateLoader",
+    "StreamLimits",
+    "dead_letter",
 ]

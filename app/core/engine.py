@@ -1,73 +1,178 @@
-"""The base of every domain engine: per-entity states, validation time bounds and the clock.
+"""The base of every domain engine: routes of its inputs, entity states, bounds and dead letters.
 
 Domain engines (maintenance assets, fleet vehicles and areas, safety workers and zones) differ
-in what they compute per record, not in how they hold state: each keeps an
-:class:`~streams.entity_cache.EntityCache` of its entities, validates event times against the
-same bounds and reads the wall clock through an injectable function (tests pass a fixed one).
+in what they do with a record, not in how a record reaches them. :class:`KeyedEngine` owns that
+part once: each logical input has a :class:`Route` (how to decode the raw bytes, which entity a
+record is keyed by, how to create the entity's state, which event time must not lag the
+entity's newest by more than the allowed lateness, and what to apply); :meth:`KeyedEngine.handle`
+decodes with the domain's time bounds, turns every rejection into a dead letter, looks the
+entity up in its :class:`~app.core.entity_cache.EntityCache` and applies the record.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Generic, Protocol, TypeVar
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
-from app.core.entity_cache import EncodableState, EntityCache
-from app.core.records import Emit, RecordMeta, dead_letter_emit
-from schemas import ValidationError
+from app.core.alerting.state import AlertState
+from app.core.entity_cache import EntityCache, Entry
+from app.core.records import Output, RecordMeta, dead_letter
+from schemas import ValidationError, check_lateness
 
-__all__ = ["KeyedEngine", "TimeBounds"]
+__all__ = ["AlertingState", "KeyedEngine", "Route", "StateLoader", "StreamLimits"]
 
-S = TypeVar("S", bound=EncodableState)
+R = TypeVar("R")
+S = TypeVar("S", bound="AlertingState")
+
+StateLoader = Callable[[str], bytes | None]
+"""Reads the stored state bytes of an entity from its table (None when absent)."""
 
 
-class TimeBounds(Protocol):
-    """Event-time validation bounds (a domain's limits or config object provides them)."""
+@dataclass(frozen=True, slots=True)
+class StreamLimits:
+    """Validation bounds and the table-write cadence shared by every domain's engine.
+
+    Attributes:
+        min_event_time: event times before this (Unix seconds) are rejected as too old.
+        max_future_skew_s: event times further ahead of the wall clock are rejected.
+        max_lateness_s: a record lagging its entity's newest event time by more is rejected.
+        flush_every: an entity's state is written after this many changes (not each one).
+    """
+
+    min_event_time: float = 946684800.0
+    max_future_skew_s: float = 300.0
+    max_lateness_s: float = 86400.0
+    flush_every: int = 32
 
     @property
-    def min_event_time(self) -> float:
-        """Event times before this (epoch seconds) are rejected as too old."""
+    def time_bounds(self) -> dict[str, float]:
+        """The keyword arguments the schema decoders validate event times with."""
+        return {"min_event_time": self.min_event_time, "max_future_skew_s": self.max_future_skew_s}
+
+
+class AlertingState(Protocol):
+    """A per-entity state: encodable for its table, with its alerts by type."""
+
+    def to_bytes(self) -> bytes:
+        """Encode the state for the table (and its changelog)."""
         ...
 
-    @property
-    def max_future_skew_s(self) -> float:
-        """Event times further than this ahead of the wall clock are rejected."""
+    def alerts(self) -> Mapping[str, AlertState]:
+        """The entity's alert lifecycle states by alert type (for the active-alert gauges)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Route(Generic[R, S]):
+    """How records of one logical input reach an entity's state.
+
+    Attributes:
+        decode: ``decode(raw, now)`` -> validated record; raises :class:`ValidationError`.
+        key: the entity a record belongs to.
+        create: the state of an entity seen for the first time (from its first record).
+        apply: ``apply(record, entry, now)`` -> the outputs of the record.
+        event_ts: the record's event time, checked against ``newest_ts`` of the entity's state
+            with the allowed lateness (None: no lateness check for this input).
+        newest_ts: the newest event time the entity's state has seen (None before the first).
+    """
+
+    decode: Callable[[bytes, float], R]
+    key: Callable[[R], str]
+    create: Callable[[R], S]
+    apply: Callable[[R, Entry[S], float], list[Output]]
+    event_ts: Callable[[R], float] | None = None
+    newest_ts: Callable[[S], float | None] | None = None
 
 
 class KeyedEngine(Generic[S]):
-    """Holds a domain's entity states and the bounds its decoders validate event times with.
+    """A domain engine over entities of one kind (see the module docstring).
 
-    ``self.cache`` is the :class:`EntityCache` the agent takes due table writes from;
-    ``self.time_bounds`` is passed to the schema decoders as keyword arguments.
+    Subclasses register a :class:`Route` per logical input with :meth:`route` and may
+    override :meth:`dead_letter` (e.g. to redact personal data) and :meth:`tick` (periodic
+    work on the wall clock). ``self.cache`` holds the entity states of this worker's
+    partitions; the runtime writes the due ones to the table.
     """
 
     def __init__(
         self,
-        load_state: Callable[[str], bytes | None],
-        decode: Callable[[bytes], S],
-        flush_every: int,
-        bounds: TimeBounds,
+        load_state: StateLoader,
+        decode_state: Callable[[bytes], S],
+        limits: StreamLimits,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._clock = clock
-        self.cache: EntityCache[S] = EntityCache(load_state, decode, flush_every)
-        self.time_bounds = {
-            "min_event_time": bounds.min_event_time,
-            "max_future_skew_s": bounds.max_future_skew_s,
-        }
+        self.limits = limits
+        self.cache: EntityCache[S] = EntityCache(load_state, decode_state, limits.flush_every)
+        self._routes: dict[str, Route[Any, S]] = {}
+
+    def route(self, name: str, route: Route[Any, S]) -> None:
+        """Register how records of logical input ``name`` are handled."""
+        self._routes[name] = route
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The logical inputs this engine handles."""
+        return tuple(self._routes)
+
+    def timed(self, decode: Callable[..., R]) -> Callable[[bytes, float], R]:
+        """A ``decode(raw, now)`` from a schema decoder validating event times with the
+        engine's bounds (``decode(raw, now=..., min_event_time=..., max_future_skew_s=...)``)."""
+        bounds = self.limits.time_bounds
+
+        def decode_timed(raw: bytes, now: float) -> R:
+            return decode(raw, now=now, **bounds)
+
+        return decode_timed
+
+    def handle(self, raw: bytes, meta: RecordMeta) -> list[Output]:
+        """Process one raw record of input ``meta.input``; bad input becomes a dead letter.
+
+        An unexpected exception of the domain's code propagates: the runtime turns it into
+        :meth:`error_letter` and counts it.
+        """
+        now = self._clock()
+        route = self._routes.get(meta.input)
+        if route is None:
+            raise KeyError(f"{type(self).__name__} has no input {meta.input!r}")
+        try:
+            record = route.decode(raw, now)
+        except ValidationError as err:
+            return [self.dead_letter(raw, err, meta, now)]
+        entry = self.cache.entry(route.key(record), meta.partition, lambda: route.create(record))
+        if route.event_ts is not None and route.newest_ts is not None:
+            try:
+                check_lateness(
+                    route.event_ts(record), route.newest_ts(entry.state), self.limits.max_lateness_s
+                )
+            except ValidationError as err:
+                return [self.dead_letter(raw, err, meta, now)]
+        return route.apply(record, entry, now)
+
+    def tick(self) -> list[Output]:
+        """Periodic work on the wall clock (the runtime's timer); none by default."""
+        return []
 
     def state_of(self, key: str) -> S | None:
         """The in-memory state of entity ``key`` (tests and diagnostics)."""
         entry = self.cache.get(key)
         return entry.state if entry else None
 
-    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+    def active_alerts(self) -> Counter[str]:
+        """Active alerts by type among the entities held, derived from their states."""
+        counts: Counter[str] = Counter()
+        for state in self.cache.states():
+            counts.update(kind for kind, alert in state.alerts().items() if alert.active)
+        return counts
+
+    def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Output:
         """The dead letter of rejected input; a domain whose input is sensitive (biometrics,
         personal ids) overrides it to redact the record before it leaves the engine."""
-        return dead_letter_emit(raw, err, meta, now)
+        return dead_letter(raw, err, meta, now)
 
-    def error_letter(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Emit:
+    def error_letter(self, raw: bytes, meta: RecordMeta, exc: Exception) -> Output:
         """A dead letter for a record whose processing raised (a bug, not bad input).
 
         It goes through :meth:`dead_letter`, so a crash never leaks what validation would

@@ -1,9 +1,10 @@
-"""What a domain engine takes in and hands out: record metadata, output records, dead letters.
+"""What a domain engine takes in and hands out: record metadata, typed outputs, dead letters.
 
-Engines never touch Kafka: an agent hands them raw bytes with a :class:`RecordMeta` and sends
-the :class:`Emit` records they return to the output topic named by ``Emit.topic`` (a logical
-name such as ``alerts``, ``dead_letters`` or ``commands``, mapped to a Kafka topic by the
-agent). Rejected input becomes a dead letter carrying the reason and the original bytes.
+Engines never touch Kafka: the runtime hands them raw bytes with a :class:`RecordMeta` and sends
+the :class:`Output` records they return to the Kafka topic of ``Output.topic`` (a logical name
+such as ``alerts``, ``dead_letters`` or ``commands`` that the domain maps to a topic). Outputs
+are typed records (:class:`schemas.base.WireRecord`), serialised by the runtime - or raw bytes
+for binary payloads such as published models. Rejected input becomes a :class:`DeadLetter`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import DeadLetter, ValidationError
+from schemas.base import WireRecord
 
-__all__ = ["Emit", "RecordMeta", "dead_letter_emit"]
+__all__ = ["DEAD_LETTERS", "Output", "RecordMeta", "dead_letter"]
 
 DEAD_LETTERS = "dead_letters"
+"""Logical output of every domain's rejected input."""
 
 
 @dataclass(frozen=True, slots=True)
 class RecordMeta:
-    """Where an input record came from (for dead letters and the state's partition)."""
+    """Where an input record came from: its logical input, Kafka position and key.
 
+    ``input`` is the domain's name for the input (``telemetry``, ``verdicts``, ...); ``topic``
+    the Kafka topic it was read from (dead letters name it).
+    """
+
+    input: str
     topic: str
     partition: int
     offset: int
@@ -28,20 +36,21 @@ class RecordMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class Emit:
-    """An output record: logical topic, key, value, and labels for metrics.
-
-    ``labels`` carries ``(alert_type, severity, state)`` for alerts and
-    ``(source_topic, reason)`` for dead letters; other topics need none.
-    """
+class Output:
+    """An output record: logical topic, key (the entity it concerns) and the record itself."""
 
     topic: str
-    key: bytes | None
-    value: bytes
-    labels: tuple[str, ...] = ()
+    key: str | None
+    value: WireRecord | bytes
+
+    def encode(self) -> tuple[bytes | None, bytes]:
+        """The Kafka key and value bytes of this record."""
+        key = None if self.key is None else self.key.encode("utf-8")
+        value = self.value if isinstance(self.value, bytes) else self.value.to_json()
+        return key, value
 
 
-def dead_letter_emit(raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Emit:
+def dead_letter(raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Output:
     """The dead letter of input ``raw`` rejected with ``err``, keyed like the input."""
     letter = DeadLetter.from_rejection(
         raw,
@@ -52,4 +61,5 @@ def dead_letter_emit(raw: bytes, err: ValidationError, meta: RecordMeta, now: fl
         key=meta.key,
         received_at=now,
     )
-    return Emit(DEAD_LETTERS, meta.key, letter.to_json(), (meta.topic, err.reason))
+    key = None if meta.key is None else meta.key.decode("utf-8", "backslashreplace")
+    return Output(DEAD_LETTERS, key, letter)

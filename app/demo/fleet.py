@@ -15,6 +15,7 @@ import orjson
 
 from agents.fleet.config import DOMAIN
 from agents.fleet.scoring import score_fleet
+from agents.fleet.settings import FleetSettings
 from app.kafka.clients import follow_topics
 from app.settings import Settings
 from app.simulator.fleet.runner import FleetRunReport, run_fleet_simulation
@@ -53,7 +54,7 @@ class FleetDemo:
         """Consume the fleet outputs and the ground truth (no consumer group) until ``stop``."""
         s = self.settings
         kinds = {
-            s.topic_fleet_episodes: self.episodes,
+            s.of(FleetSettings).topic_fleet_episodes: self.episodes,
             s.topic_alerts: self.alerts,
             s.topic_commands: self.commands,
             s.topic_ground_truth: self.ground_truth,

@@ -23,12 +23,18 @@ from typing import Any, Protocol
 import orjson
 
 from agents.maintenance.scoring import score_maintenance
-from app.cli.render import render_record
+from agents.maintenance.settings import MaintenanceSettings
+from app.demo.fleet import FleetDemo
+from app.demo.render import render_record
+from app.demo.safety import SafetyDemo
 from app.embedded.broker import EmbeddedBroker
+from app.embedded.mqtt import EmbeddedMqttBroker
 from app.embedded.worker_process import WorkerProcess, metric_sum
 from app.kafka.clients import bootstrap_servers, follow_topics
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
+from app.simulator.mqtt_sink import MqttTelemetrySink
+from app.simulator.runner import run_simulation
 
 __all__ = ["DomainDemo", "RunFeed", "domain_demos", "run_demo"]
 
@@ -55,25 +61,13 @@ class DomainDemo(Protocol):
 
 def _domain_factories() -> dict[str, Callable[[Settings], DomainDemo]]:
     """Every domain with its own simulator and score in ``make run`` (besides maintenance)."""
-    from app.demo.fleet import FleetDemo
-    from app.demo.safety import SafetyDemo
-
     return {"fleet": FleetDemo, "safety": SafetyDemo}
 
 
-def run_domain_names(settings: Settings) -> list[str]:
-    """The domain names ``settings.run_domains`` lists, in order."""
-    return [name.strip() for name in settings.run_domains.split(",") if name.strip()]
-
-
 def domain_demos(settings: Settings) -> list[DomainDemo]:
-    """The demos of the domains ``settings.run_domains`` names; unknown names are an error."""
+    """The demos of the domains ``AIOT_DOMAINS`` names (maintenance is run by :func:`_run`)."""
     factories = _domain_factories()
-    wanted = run_domain_names(settings)
-    unknown = sorted(set(wanted) - set(factories) - {"maintenance"})
-    if unknown:
-        raise ValueError(f"unknown domains in AIOT_RUN_DOMAINS: {', '.join(unknown)}")
-    return [factories[name](settings) for name in wanted if name in factories]
+    return [factories[name](settings) for name in settings.domain_names if name in factories]
 
 
 class RunFeed:
@@ -92,7 +86,7 @@ class RunFeed:
         s = self.settings
         names = {
             s.topic_alerts: "alerts",
-            s.topic_predictions: "predictions",
+            s.of(MaintenanceSettings).topic_predictions: "predictions",
             s.topic_dead_letters: "dead_letters",
             s.topic_ground_truth: "ground_truth",
         }
@@ -160,9 +154,6 @@ class EdgePath:
 
     async def start(self) -> None:
         """Start the broker (if embedded) and the gateway, and connect the publisher."""
-        from app.embedded.mqtt import EmbeddedMqttBroker
-        from app.simulator.mqtt_sink import MqttTelemetrySink
-
         url = self.settings.edge_mqtt_url
         if not url:
             self.mqtt = await asyncio.to_thread(EmbeddedMqttBroker().start)
@@ -217,12 +208,10 @@ class EdgePath:
 
 
 async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str, Any]:
-    from app.simulator.runner import run_simulation
-
     bootstrap = bootstrap_servers(settings.broker_url)
     await ensure_topics(bootstrap, settings)
     domains = domain_demos(settings)
-    with_maintenance = "maintenance" in run_domain_names(settings)
+    with_maintenance = "maintenance" in settings.domain_names
     edge = EdgePath(settings, workdir) if settings.run_via_edge and with_maintenance else None
     edge_summary: dict[str, Any] | None = None
     worker = WorkerProcess(
@@ -331,7 +320,7 @@ def _summary(
         score = score_maintenance(
             [g for g in feed.ground_truth if g.get("domain", "maintenance") == "maintenance"],
             [a for a in feed.alerts if a.get("domain") == "maintenance"],
-            horizon_s=settings.horizon_h * 3600.0,
+            horizon_s=settings.of(MaintenanceSettings).horizon_h * 3600.0,
             run_start_ts=float(report.start_ts),
             run_end_ts=float(report.end_ts),
             motors=settings.sim_motors,

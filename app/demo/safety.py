@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 
 from agents.safety.config import SafetyConfig
 from agents.safety.scoring import KIND_OF_ALERT, SafetyScore, score_safety
+from agents.safety.settings import SafetySettings
 from app.kafka.clients import client_options, follow_topics
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
@@ -52,8 +53,7 @@ class SafetyDemo:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.config = SafetyConfig.from_settings(settings)
-        self.limits = SafetyConfig.limits_from_settings(settings)
+        self.config = SafetyConfig.from_settings(settings.of(SafetySettings))
         self.truth: list[dict[str, Any]] = []
         self.alerts: list[tuple[dict[str, Any], float]] = []
         self.commands = 0
@@ -72,13 +72,14 @@ class SafetyDemo:
         sim = SiteSimulation.from_settings(
             s,
             self.config,
-            self.limits,
             seed=s.safety_sim_seed,
             workers=s.safety_sim_workers,
             start_ts=start,
         )
-        topics = [s.edge_topic_wearables, s.topic_ground_truth]
-        await ensure_topics(bootstrap, s, [*topics, s.topic_zone_presence, s.topic_alerts])
+        topics = [s.of(SafetySettings).edge_topic_wearables, s.topic_ground_truth]
+        await ensure_topics(
+            bootstrap, s, [*topics, s.of(SafetySettings).topic_zone_presence, s.topic_alerts]
+        )
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, **client_options(s))
         await producer.start()
         real0 = time.monotonic()
@@ -88,7 +89,9 @@ class SafetyDemo:
                 batch = sim.advance(start + speedup * elapsed)
                 published = time.time()
                 futures = [
-                    await producer.send(s.edge_topic_wearables, key=key, value=value)
+                    await producer.send(
+                        s.of(SafetySettings).edge_topic_wearables, key=key, value=value
+                    )
                     for key, value in self._with_bad(batch.readings)
                 ]
                 futures += [

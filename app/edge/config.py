@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.maintenance.settings import MaintenanceSettings
+from agents.safety.settings import SafetySettings
 from app.edge.payloads import PayloadLimits
 from app.settings import Settings
 from schemas.command import EdgeParams
@@ -43,7 +45,9 @@ class EdgeConfig:
             data_dir=Path(settings.edge_data_dir) / site,
             site_secret=settings.edge_site_secret,
             biometric_fields=tuple(
-                name.strip() for name in settings.edge_biometric_fields.split(",") if name.strip()
+                name.strip()
+                for name in settings.of(SafetySettings).edge_biometric_fields.split(",")
+                if name.strip()
             ),
             limits=PayloadLimits(settings.min_event_time, settings.max_future_skew_s),
             defaults=EdgeParams(
@@ -59,8 +63,8 @@ class EdgeConfig:
             frame_linger_s=settings.edge_frame_linger_s,
             buffer_bytes=settings.edge_buffer_bytes,
             spool_fsync=settings.edge_spool_fsync,
-            topic_telemetry=settings.topic_telemetry,
-            topic_wearables=settings.edge_topic_wearables,
+            topic_telemetry=settings.of(MaintenanceSettings).topic_telemetry,
+            topic_wearables=settings.of(SafetySettings).edge_topic_wearables,
             topic_dead_letters=settings.topic_dead_letters,
             topic_commands=settings.topic_commands,
             topic_command_acks=settings.topic_command_acks,

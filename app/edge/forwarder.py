@@ -28,12 +28,12 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 
+from app.core.metrics import Metrics
 from app.edge.config import EdgeConfig
 from app.edge.framing import KafkaMessage, build_messages
 from app.edge.spool import Spool
 from app.kafka.clients import client_options
 from app.kafka.topics import ensure_topics
-from app.metrics import Metrics
 from app.settings import Settings
 
 __all__ = ["Forwarder"]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.metrics import Metrics
 from app.edge.config import EdgeConfig
 from app.edge.control import consume_commands, consume_edge_params
 from app.edge.forwarder import Forwarder
@@ -32,7 +33,6 @@ from app.edge.reactions import parse_edge_params
 from app.edge.spool import Spool
 from app.edge.topics import subscriptions
 from app.kafka.clients import bootstrap_servers
-from app.metrics import Metrics
 from app.settings import Settings
 
 __all__ = ["EdgeGateway", "GatewayStats"]

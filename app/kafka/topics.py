@@ -1,4 +1,4 @@
-"""Create aiot's topics up front (partitions, replication, compaction for the models topic).
+"""Create aiot's topics up front: the platform's and every domain's, with partitions and compaction.
 
 Faust would auto-create what it uses, but the simulator, ``aiot tail`` and other consumers may
 come first; creating everything in one place avoids races and wrong partition counts.
@@ -11,42 +11,48 @@ from collections.abc import Collection
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from agents.registry import DOMAINS
+from app.core.domain import Topic
 from app.kafka.clients import client_options
 from app.settings import Settings
 
-__all__ = ["ensure_topics", "topic_plan"]
+__all__ = ["domain_topics", "ensure_topics", "platform_topics", "topic_plan"]
+
+
+def platform_topics(settings: Settings) -> dict[str, Topic]:
+    """The topics the platform owns by logical name: every domain's alerts, dead letters and
+    commands, the devices' acknowledgements, the edge parameters and the simulator's truth."""
+    return {
+        "alerts": Topic(settings.topic_alerts),
+        "dead_letters": Topic(settings.topic_dead_letters, keyed=False),
+        "commands": Topic(settings.topic_commands),
+        "command_acks": Topic(settings.topic_command_acks),
+        "edge_params": Topic(settings.topic_edge_params, keyed=False, compacted=True),
+        "ground_truth": Topic(settings.topic_ground_truth, keyed=False),
+    }
+
+
+def domain_topics(settings: Settings, name: str) -> dict[str, Topic]:
+    """The topics a domain writes and reads by logical name: the shared platform topics and
+    its own (see :class:`app.core.domain.Domain`)."""
+    (domain,) = (d for d in DOMAINS if d.name == name)
+    return {**platform_topics(settings), **domain.topics(settings.of(domain.settings))}
 
 
 def topic_plan(settings: Settings) -> list[NewTopic]:
-    """The topics aiot needs, with their partition counts and configs."""
-    keyed = settings.partitions
+    """The topics aiot needs, with their partition counts and configs: the platform's and
+    every registered domain's."""
+    topics = list(platform_topics(settings).values())
+    for domain in DOMAINS:
+        topics.extend(domain.topics(settings.of(domain.settings)).values())
     rf = settings.replication_factor
-    plan = [
-        NewTopic(settings.topic_telemetry, keyed, rf),
-        NewTopic(settings.topic_maintenance, keyed, rf),
-        NewTopic(settings.topic_predictions, keyed, rf),
-        NewTopic(settings.topic_alerts, keyed, rf),
-        NewTopic(settings.topic_dead_letters, 1, rf),
-        NewTopic(settings.topic_ground_truth, 1, rf),
-        NewTopic(settings.topic_commands, keyed, rf),
-        NewTopic(settings.topic_command_acks, keyed, rf),
-        NewTopic(settings.topic_fleet_telemetry, keyed, rf),
-        NewTopic(settings.topic_fleet_verdicts, keyed, rf),
-        NewTopic(settings.topic_fleet_context, keyed, rf),
-        NewTopic(settings.topic_fleet_area, keyed, rf),
-        NewTopic(settings.topic_fleet_episodes, keyed, rf),
-        NewTopic(settings.topic_fleet_geofence_events, keyed, rf),
-        NewTopic(settings.edge_topic_wearables, keyed, rf),
-        NewTopic(settings.topic_zone_presence, keyed, rf),
-    ]
-    compacted = {"cleanup.policy": "compact" if settings.compact_topics else "delete"}
-    plan += [
-        NewTopic(settings.topic_models, 1, rf, topic_configs=dict(compacted)),
-        NewTopic(settings.topic_edge_params, 1, rf, topic_configs=dict(compacted)),
-        NewTopic(settings.topic_fleet_geofences, 1, rf, topic_configs=dict(compacted)),
-        NewTopic(settings.topic_fleet_models, 1, rf, topic_configs=dict(compacted)),
-    ]
-    return plan
+    cleanup = {"cleanup.policy": "compact" if settings.compact_topics else "delete"}
+    plan: dict[str, NewTopic] = {}
+    for topic in topics:
+        partitions = settings.partitions if topic.keyed else 1
+        configs = dict(cleanup) if topic.compacted else None
+        plan.setdefault(topic.name, NewTopic(topic.name, partitions, rf, topic_configs=configs))
+    return list(plan.values())
 
 
 async def ensure_topics(

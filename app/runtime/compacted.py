@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from app.core import Emit, RecordMeta, dead_letter_emit
+from app.core import Output, RecordMeta, dead_letter
 from app.kafka.clients import bootstrap_servers, client_options
+from app.settings import Settings
 from schemas import ValidationError
-
-if TYPE_CHECKING:
-    from app.runtime.worker import WorkerContext
 
 __all__ = ["CompactedReader"]
 
@@ -28,16 +26,23 @@ class CompactedReader:
 
     ``catch_up`` reads to the end (on Tansu the reported end may be short, so it also waits
     for an empty poll past it); ``poll`` applies whatever arrived since, without blocking.
-    ``apply(record)`` raises ``ValueError`` for a record it cannot adopt (a
+    ``apply(key, value)`` raises ``ValueError`` for a record it cannot adopt (a
     :class:`~schemas.ValidationError` keeps its reason; any other is a record this version
     cannot read, ``unsupported_version``); :meth:`take_letters` hands out their dead letters.
     """
 
-    def __init__(self, ctx: WorkerContext, topic: str, apply: Callable[[Any], None]) -> None:
-        self.settings = ctx.settings
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        apply: Callable[[bytes | None, bytes | None], None],
+        name: str = "",
+    ) -> None:
+        self.settings = settings
         self.topic = topic
         self.apply = apply
-        self.letters: list[Emit] = []
+        self.name = name or topic
+        self.letters: list[Output] = []
         self.consumer: AIOKafkaConsumer | None = None
         self.tps: list[TopicPartition] = []
 
@@ -90,20 +95,21 @@ class CompactedReader:
                 count += 1
         return count
 
-    def take_letters(self) -> list[Emit]:
+    def take_letters(self) -> list[Output]:
         """The dead letters of records that could not be adopted since the last call."""
         letters, self.letters = self.letters, []
         return letters
 
     def _adopt(self, record: Any) -> None:
+        key = bytes(record.key) if record.key is not None else None
+        value = bytes(record.value) if record.value is not None else None
         try:
-            self.apply(record)
+            self.apply(key, value)
         except ValueError as exc:
             err = (
                 exc
                 if isinstance(exc, ValidationError)
                 else ValidationError("unsupported_version", f"record unreadable: {exc}")
             )
-            raw = bytes(record.value) if record.value is not None else b""
-            meta = RecordMeta(self.topic, record.partition, record.offset, record.key)
-            self.letters.append(dead_letter_emit(raw, err, meta, time.time()))
+            meta = RecordMeta(self.name, self.topic, record.partition, record.offset, key)
+            self.letters.append(dead_letter(value or b"", err, meta, time.time()))

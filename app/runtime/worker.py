@@ -1,4 +1,8 @@
-"""Assemble and run a worker: the Faust app, every domain's agents and the HTTP endpoints.
+"""Assemble and run a worker: the Faust app, the chosen domains and the HTTP endpoints.
+
+The domains come from the registry (:mod:`agents.registry`), filtered by ``AIOT_DOMAINS``; each
+is declared through a :class:`~app.runtime.domain_host.DomainHost`. One timer drives every
+domain's periodic work and the state writes of all partitions.
 
 ``/metrics`` serves Prometheus text, ``/healthz`` liveness (watchdog) and ``/readyz`` readiness
 (recovery done, partitions assigned); both answer 200 or 503 with a JSON body of reasons.
@@ -14,7 +18,10 @@ import faust
 import orjson
 from faust.web import Request, Response, View
 
-from app.metrics import METRICS, Metrics
+from agents.registry import DOMAINS
+from app.core.metrics import METRICS, Metrics
+from app.runtime.agent_loop import FLUSH_INTERVAL_S
+from app.runtime.domain_host import DomainHost
 from app.runtime.faust_app import create_app
 from app.runtime.health import Watchdog
 from app.settings import Settings
@@ -25,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class WorkerContext:
-    """What the agents of one worker share: settings, metrics and the watchdog."""
+    """What the domains of one worker share: settings, metrics, the watchdog, the hosts."""
 
     def __init__(self, app: faust.App, settings: Settings, metrics: Metrics) -> None:
         self.app = app
@@ -33,6 +40,12 @@ class WorkerContext:
         self.metrics = metrics
         self.watchdog = Watchdog()
         self.input_lag = 0
+        self.domains: list[DomainHost] = []
+
+    @property
+    def agent_names(self) -> list[str]:
+        """Every agent of every domain on this worker."""
+        return [loop.plan.name for host in self.domains for loop in host.loops]
 
     def recovery_done(self) -> bool:
         """True once Faust's table recovery has completed at least once and is not running."""
@@ -41,19 +54,39 @@ class WorkerContext:
 
 
 def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerContext:
-    """Create the app with all agents, timers and web views registered."""
-    from agents.fleet.agent import register_fleet
-    from agents.maintenance.agent import register_maintenance
-    from agents.safety.agent import register_safety
-
+    """Create the app with the domains of ``AIOT_DOMAINS``, the timers and the web views."""
     app = create_app(settings)
     ctx = WorkerContext(app, settings, metrics)
-    register_maintenance(ctx)
-    register_fleet(ctx)
-    register_safety(ctx)
+    chosen = settings.domain_names
+    for domain in DOMAINS:
+        if domain.name in chosen:
+            ctx.domains.append(DomainHost(app, domain, settings, metrics, ctx.watchdog))
+    _register_timer(ctx)
     _register_web(ctx)
     _register_monitor(ctx)
     return ctx
+
+
+def _register_timer(ctx: WorkerContext) -> None:
+    """Every domain's periodic work and the state writes of all partitions; feeds closed at
+    shutdown."""
+    app = ctx.app
+
+    async def domains_tick() -> None:
+        for host in ctx.domains:
+            try:
+                await host.tick()
+            except Exception:
+                log.exception("%s timer failed; retrying next interval", host.name)
+                ctx.metrics.agent_errors.labels(f"{host.name}_timer").inc()
+
+    app.timer(interval=FLUSH_INTERVAL_S)(domains_tick)
+
+    async def on_shutdown(sender: Any, *args: Any, **kwargs: Any) -> None:
+        for host in ctx.domains:
+            await host.stop()
+
+    app.on_before_shutdown.connect(on_shutdown)  # type: ignore[arg-type]
 
 
 def _json_response(web: Any, report: dict[str, object], ok: bool) -> Response:
@@ -123,13 +156,7 @@ def _register_monitor(ctx: WorkerContext) -> None:
         ready = done and not app.rebalancing and bool(assignment)
         metrics.worker_ready.set(1 if ready else 0)
         now = time.time()
-        for agent in (
-            "maintenance",
-            "fleet_vehicles",
-            "fleet_areas",
-            "safety_workers",
-            "safety_zones",
-        ):
+        for agent in ctx.agent_names:
             last = ctx.watchdog.last_progress(agent)
             if last is not None:
                 metrics.agent_progress.labels(agent).set(last)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
+from agents.maintenance.settings import MaintenanceSettings
 from app.kafka.clients import client_options
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
@@ -108,8 +109,8 @@ class _Sender:
         self.producer = producer
         self.telemetry_sink = telemetry_sink
         self.injector = injector
-        self.telemetry = settings.topic_telemetry
-        self.maintenance = settings.topic_maintenance
+        self.telemetry = settings.of(MaintenanceSettings).topic_telemetry
+        self.maintenance = settings.of(MaintenanceSettings).topic_maintenance
         self.ground_truth = settings.topic_ground_truth
         self.sent = dict.fromkeys((self.telemetry, self.maintenance, self.ground_truth), 0)
         self.failures = 0
@@ -162,7 +163,11 @@ async def run_simulation(
         mtbf_days=settings.sim_mtbf_days,
     )
     injector = BadRecordInjector(bad_fraction, seed=settings.sim_seed, clock=clock)
-    topics = [settings.topic_telemetry, settings.topic_maintenance, settings.topic_ground_truth]
+    topics = [
+        settings.of(MaintenanceSettings).topic_telemetry,
+        settings.of(MaintenanceSettings).topic_maintenance,
+        settings.topic_ground_truth,
+    ]
     await ensure_topics(bootstrap, settings, topics)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,

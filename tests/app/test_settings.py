@@ -2,17 +2,26 @@
 
 import pytest
 
+from agents.maintenance.settings import MaintenanceSettings
 from app.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_without_environment():
     s = load_settings({})
-    assert s.broker_url == "" and s.horizon_h == 72.0 and s.store == "memory://"
+    assert (
+        s.broker_url == ""
+        and s.of(MaintenanceSettings).horizon_h == 72.0
+        and s.store == "memory://"
+    )
 
 
 def test_environment_overrides_with_types():
     s = load_settings({"AIOT_PARTITIONS": "12", "AIOT_HORIZON_H": "48", "AIOT_DEV_TIMEOUTS": "no"})
-    assert s.partitions == 12 and s.horizon_h == 48.0 and s.dev_timeouts is False
+    assert (
+        s.partitions == 12
+        and s.of(MaintenanceSettings).horizon_h == 48.0
+        and s.dev_timeouts is False
+    )
 
 
 def test_bad_value_names_the_variable():

@@ -14,6 +14,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from agents.maintenance.settings import MaintenanceSettings
 from app.embedded.worker_process import WorkerProcess
 from app.kafka.topics import ensure_topics
 from app.simulator.runner import run_simulation
@@ -34,14 +35,21 @@ def test_simulated_failures_are_predicted_and_bad_input_is_dead_lettered(
         report = asyncio.run(
             run_simulation(kafka_bootstrap, settings, duration_s=18.0, bad_fraction=0.003)
         )
-        sent = report.sent[settings.topic_telemetry] + report.sent[settings.topic_maintenance]
+        sent = (
+            report.sent[settings.of(MaintenanceSettings).topic_telemetry]
+            + report.sent[settings.of(MaintenanceSettings).topic_maintenance]
+        )
         wait_drained(worker, consumed=sent)
         status, metrics = worker.get("/metrics")
         health = worker.get("/healthz")[0]
     out = asyncio.run(
         consume_all(
             kafka_bootstrap,
-            [settings.topic_alerts, settings.topic_dead_letters, settings.topic_predictions],
+            [
+                settings.topic_alerts,
+                settings.topic_dead_letters,
+                settings.of(MaintenanceSettings).topic_predictions,
+            ],
         )
     )
     failures = [e for e in report.episodes if e.is_failure and e.failure_ts <= report.end_ts]
@@ -73,7 +81,7 @@ def test_simulated_failures_are_predicted_and_bad_input_is_dead_lettered(
     assert expected <= reasons
     assert all(d["detail"] and d["original_b64"] for d in letters)
 
-    predictions = out[settings.topic_predictions]
+    predictions = out[settings.of(MaintenanceSettings).topic_predictions]
     assert predictions and all(0 <= p["failure_probability"] <= 1 for p in predictions)
     assert status == 200 and health == 200
     for name in (
@@ -136,7 +144,11 @@ def test_killed_worker_resumes_with_asset_state_without_cold_start(
     worker.start()
     try:
         worker.wait_ready()
-        asyncio.run(_produce(kafka_bootstrap, settings.topic_telemetry, batch(0, 100)))
+        asyncio.run(
+            _produce(
+                kafka_bootstrap, settings.of(MaintenanceSettings).topic_telemetry, batch(0, 100)
+            )
+        )
         failure = {
             "v": 1,
             "event_id": "f-1",
@@ -148,7 +160,7 @@ def test_killed_worker_resumes_with_asset_state_without_cold_start(
         asyncio.run(
             _produce(
                 kafka_bootstrap,
-                settings.topic_maintenance,
+                settings.of(MaintenanceSettings).topic_maintenance,
                 [(assets[0].encode(), orjson.dumps(failure))],
             )
         )
@@ -158,13 +170,23 @@ def test_killed_worker_resumes_with_asset_state_without_cold_start(
         worker.start()
         worker.wait_ready()
         # Fewer readings than the baseline warm-up: a cold asset would stay silent.
-        asyncio.run(_produce(kafka_bootstrap, settings.topic_telemetry, batch(101, 7)))
+        asyncio.run(
+            _produce(
+                kafka_bootstrap, settings.of(MaintenanceSettings).topic_telemetry, batch(101, 7)
+            )
+        )
         wait_drained(worker)
     finally:
         worker.stop()
-    assert "restored 1 model records for classes ['motor-e2e']" in worker.log_tail(200_000)
-    out = asyncio.run(consume_all(kafka_bootstrap, [settings.topic_predictions]))
-    after = [p for p in out[settings.topic_predictions] if p["ts"] >= start + 101 * step]
+    assert "maintenance restored: models of classes ['motor-e2e']" in worker.log_tail(200_000)
+    out = asyncio.run(
+        consume_all(kafka_bootstrap, [settings.of(MaintenanceSettings).topic_predictions])
+    )
+    after = [
+        p
+        for p in out[settings.of(MaintenanceSettings).topic_predictions]
+        if p["ts"] >= start + 101 * step
+    ]
     assert {p["asset_id"] for p in after} == set(assets), worker.log_tail()
 
 
@@ -182,11 +204,17 @@ def test_two_workers_share_the_partitions_and_process_every_asset(
     ):
         first.wait_ready()
         second.wait_ready()
-        asyncio.run(_produce(kafka_bootstrap, settings.topic_telemetry, messages))
+        asyncio.run(
+            _produce(kafka_bootstrap, settings.of(MaintenanceSettings).topic_telemetry, messages)
+        )
         wait_drained(first)
         wait_drained(second)
         consumed = [w.metric("aiot_events_in_total") for w in (first, second)]
-    out = asyncio.run(consume_all(kafka_bootstrap, [settings.topic_predictions]))
-    assert {p["asset_id"] for p in out[settings.topic_predictions]} == set(assets)
+    out = asyncio.run(
+        consume_all(kafka_bootstrap, [settings.of(MaintenanceSettings).topic_predictions])
+    )
+    assert {p["asset_id"] for p in out[settings.of(MaintenanceSettings).topic_predictions]} == set(
+        assets
+    )
     assert all(n for n in consumed), consumed
     assert sum(n or 0 for n in consumed) == len(messages)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -69,23 +68,3 @@ def test_write_json_schemas_writes_one_file_per_topic(tmp_path: Path):
     paths = write_json_schemas(tmp_path / "out")
     assert len(paths) == len(TOPICS)
     assert all(orjson.loads(path.read_bytes())["$id"].endswith(path.name) for path in paths)
-
-
-def test_cli_subcommand_writes_schemas_and_prints_paths(tmp_path: Path, capsys):
-    from schemas.cli import register
-
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["schemas", "--out", str(tmp_path)])
-    assert args.handler(args) == 0
-    printed = capsys.readouterr().out.split()
-    assert sorted(printed) == sorted(str(path) for path in tmp_path.glob("*.json"))
-    assert len(printed) == len(TOPICS)
-
-
-def test_cli_default_output_is_the_package_schema_dir():
-    from schemas.cli import register
-
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
-    assert parser.parse_args(["schemas"]).out == SCHEMA_DIR

@@ -35,7 +35,7 @@ def test_registry_lists_the_logical_topics():
 def test_each_topic_reads_its_name_from_settings(spec):
     settings = Settings()
     assert spec.setting in (f"topic_{spec.name}", f"edge_topic_{spec.name}")
-    assert spec.topic_name(settings) == getattr(settings, spec.setting)
+    assert spec.topic_name(settings) == settings.value(spec.setting)
     assert spec.topic_name(settings.replace(**{spec.setting: "custom"})) == "custom"
 
 

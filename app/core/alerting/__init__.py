@@ -1,9 +1,9 @@
 """Alert lifecycle shared by every aiot domain: policies, compact state, transitions.
 
-Plain Python, no Kafka: stream agents call :func:`evaluate` (score-driven) or
-:func:`raise_event` / :func:`clear_event` (discrete) per event with the asset's
-:class:`AlertState`, and publish ``transition.to_record()`` on the Alert topic when a
-transition is returned.
+Plain Python, no Kafka: domain engines call :func:`evaluate` (score-driven) or
+:func:`raise_event` / :func:`clear_event` (discrete) per event with the entity's
+:class:`AlertState`, and return :func:`alert_output` of the transition when one is returned -
+the one alert record (:class:`schemas.Alert`) of every domain.
 """
 
 from app.core.alerting.evidence import Evidence, FeatureEvidence
@@ -13,10 +13,10 @@ from app.core.alerting.messages import format_duration, transition_message
 from app.core.alerting.policy import AlertPolicy
 from app.core.alerting.severity import Severity
 from app.core.alerting.state import AlertState
-from app.core.alerting.transition import RECORD_VERSION, AlertTransition, TransitionState
+from app.core.alerting.transition import ALERTS, AlertTransition, TransitionState, alert_output
 
 __all__ = [
-    "RECORD_VERSION",
+    "ALERTS",
     "AlertPolicy",
     "AlertState",
     "AlertTransition",
@@ -26,6 +26,7 @@ __all__ = [
     "Severity",
     "TransitionState",
     "alert_id",
+    "alert_output",
     "clear_event",
     "evaluate",
     "format_duration",

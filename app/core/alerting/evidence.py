@@ -1,8 +1,7 @@
 """Why an alert fired: the evidence attached to every alert transition.
 
-These classes are deliberately dependency-free; :class:`FeatureEvidence` has the same wire
-shape ``{name, value, baseline, z}`` as the schemas package, so records stay interchangeable
-without ``alerting`` importing it.
+The features that drove a score are :class:`schemas.FeatureEvidence` (the same type a
+prediction carries); :class:`Evidence` adds the score, threshold, model and domain facts.
 """
 
 from __future__ import annotations
@@ -12,23 +11,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from schemas.prediction import FeatureEvidence
+
 __all__ = ["Evidence", "FeatureEvidence"]
 
 _CORE_KEYS = frozenset({"top_features", "model_version", "score", "threshold"})
-
-
-@dataclass(frozen=True, slots=True)
-class FeatureEvidence:
-    """One feature that drove a score: its value, the asset's baseline and the z-score."""
-
-    name: str
-    value: float
-    baseline: float
-    z: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the wire shape ``{name, value, baseline, z}``."""
-        return {"name": self.name, "value": self.value, "baseline": self.baseline, "z": self.z}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,24 @@
-"""One step of an alert's life as emitted on the Alert topic: :class:`AlertTransition`."""
+"""One step of an alert's life, and the one way it becomes a record on the alerts topic.
+
+Every domain's alerts go through :meth:`AlertTransition.to_alert` (the typed
+:class:`schemas.Alert`) and :func:`alert_output` (the engine output keyed by the entity), so
+alerts of all domains share one record type, one severity vocabulary and one key rule.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from app.core.alerting.evidence import Evidence
 from app.core.alerting.severity import Severity
+from app.core.records import Output
+from schemas.alert import Alert
 
-__all__ = ["RECORD_VERSION", "AlertTransition", "TransitionState"]
+__all__ = ["ALERTS", "AlertTransition", "TransitionState", "alert_output"]
 
-RECORD_VERSION = 1
+ALERTS = "alerts"
+"""Logical output of every domain's alerts."""
 
 
 class TransitionState(StrEnum):
@@ -44,20 +51,24 @@ class AlertTransition:
     message: str
     evidence: Evidence
 
-    def to_record(self) -> dict[str, Any]:
-        """Return the Alert topic record (wire version ``v`` = 1) as plain JSON-able data."""
-        return {
-            "v": RECORD_VERSION,
-            "alert_id": self.alert_id,
-            "domain": self.domain,
-            "alert_type": self.alert_type,
-            "asset_id": self.asset_id,
-            "severity": self.severity.value,
-            "state": self.state.value,
-            "ts": self.ts,
-            "first_ts": self.first_ts,
-            "score": self.score,
-            "threshold": self.threshold,
-            "message": self.message,
-            "evidence": self.evidence.to_dict(),
-        }
+    def to_alert(self) -> Alert:
+        """The alerts-topic record of this transition."""
+        return Alert(
+            alert_id=self.alert_id,
+            domain=self.domain,
+            alert_type=self.alert_type,
+            asset_id=self.asset_id,
+            severity=self.severity.value,
+            state=self.state.value,
+            ts=self.ts,
+            first_ts=self.first_ts,
+            score=self.score,
+            threshold=self.threshold,
+            message=self.message,
+            evidence=self.evidence.to_dict(),
+        )
+
+
+def alert_output(transition: AlertTransition) -> Output:
+    """The engine output of ``transition``: its alert record keyed by the alerted entity."""
+    return Output(ALERTS, transition.asset_id, transition.to_alert())

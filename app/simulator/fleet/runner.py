@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
+from agents.fleet.settings import FleetSettings
 from app.kafka.clients import client_options
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
@@ -42,9 +43,9 @@ class FleetRunReport:
 def fleet_topics(settings: Settings) -> list[str]:
     """The topics the fleet simulation writes."""
     return [
-        settings.topic_fleet_telemetry,
-        settings.topic_fleet_verdicts,
-        settings.topic_fleet_geofences,
+        settings.of(FleetSettings).topic_fleet_telemetry,
+        settings.of(FleetSettings).topic_fleet_verdicts,
+        settings.of(FleetSettings).topic_fleet_geofences,
         settings.topic_ground_truth,
     ]
 
@@ -80,15 +81,20 @@ async def run_fleet_simulation(
     await producer.start()
     sent = out.sent
     s = settings
-    for name in (s.topic_fleet_telemetry, s.topic_fleet_verdicts, s.topic_ground_truth):
+    fleet = s.of(FleetSettings)
+    for name in (
+        fleet.topic_fleet_telemetry,
+        fleet.topic_fleet_verdicts,
+        s.topic_ground_truth,
+    ):
         sent.setdefault(name, 0)
     try:
         futures = [
-            await producer.send(s.topic_fleet_geofences, g.to_json(), g.geofence_id.encode())
+            await producer.send(fleet.topic_fleet_geofences, g.to_json(), g.geofence_id.encode())
             for g in sim.geofences()
         ]
         await asyncio.gather(*futures)
-        sent[s.topic_fleet_geofences] = len(futures)
+        sent[fleet.topic_fleet_geofences] = len(futures)
         budget = DEFAULT_DURATION_S if duration_s is None else max(duration_s * 0.85, 1.0)
         rate = days * DAY / budget
         real0 = time.monotonic()
@@ -102,7 +108,13 @@ async def run_fleet_simulation(
             for fix in day.fixes:
                 seq += 1
                 queue.append(
-                    (fix.ts, seq, s.topic_fleet_telemetry, fix.vehicle_id.encode(), fix.to_json())
+                    (
+                        fix.ts,
+                        seq,
+                        fleet.topic_fleet_telemetry,
+                        fix.vehicle_id.encode(),
+                        fix.to_json(),
+                    )
                 )
             for truth in day.ground_truth:
                 seq += 1
@@ -115,7 +127,7 @@ async def run_fleet_simulation(
                     (
                         verdict.ts,
                         seq,
-                        s.topic_fleet_verdicts,
+                        fleet.topic_fleet_verdicts,
                         verdict.vehicle_id.encode(),
                         verdict.to_json(),
                     )

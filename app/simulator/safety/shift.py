@@ -14,22 +14,20 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
 
+from agents.safety.config import SafetyConfig
 from agents.safety.site_map import SiteMap
 from app.edge.privacy import pseudonymise
+from app.settings import Settings
 from app.simulator.safety.plan import ShiftPlan, plan_shift
 from app.simulator.safety.profiles import WorkerProfile, draw_profiles
 from app.simulator.safety.truth import TruthEpisode, shift_truth
 from app.simulator.safety.wearable import WearableSynth
 from app.simulator.safety.wire import cloud_record, device_payload, encode_cloud
-
-if TYPE_CHECKING:
-    from agents.safety.config import SafetyConfig, SafetyLimits
-    from app.settings import Settings
 
 __all__ = ["SIM_SITE_SECRET", "ShiftBatch", "SimEpisode", "SiteSimulation"]
 
@@ -148,7 +146,6 @@ class SiteSimulation:
         cls,
         settings: Settings,
         config: SafetyConfig,
-        limits: SafetyLimits,
         *,
         seed: int,
         workers: int,
@@ -170,7 +167,7 @@ class SiteSimulation:
             cluster_min_dwell_s=config.cluster_min_dwell_s,
             man_down_still_s=config.man_down_still_s,
             secret=secret.encode() if secret else SIM_SITE_SECRET,
-            biometric_fields=limits.biometric_fields,
+            biometric_fields=config.biometric_fields,
         )
 
     @staticmethod

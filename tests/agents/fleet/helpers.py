@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agents.fleet.config import FleetConfig
-from agents.fleet.engine import FleetEngine, FleetInputs
+from agents.fleet.engine import FleetEngine
+from app.core import StreamLimits
 from schemas.vehicle import VehicleTelemetry
 
 DAY = 86400.0
@@ -16,12 +17,11 @@ LON_EAST = 7.66
 M_PER_DEG_LON = 111_320.0 * 0.7071
 STEP_S = 60.0
 SPEED_KMH = 36.0
-INPUTS = FleetInputs("telemetry", "verdicts", "context")
 
 
 def engine(now: float = T0 + 30 * DAY, **config: float) -> FleetEngine:
     """A fleet engine without table (everything in memory), its clock at ``now``."""
-    return FleetEngine(FleetConfig(**config), INPUTS, lambda _: None, lambda: now)  # type: ignore[arg-type]
+    return FleetEngine(FleetConfig(**config), StreamLimits(), lambda _: None, lambda: now)  # type: ignore[arg-type]
 
 
 def fix(

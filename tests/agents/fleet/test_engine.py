@@ -22,8 +22,9 @@ from tests.agents.fleet.helpers import (
     routine_day,
     warmed_engine,
 )
+from tests.outputs import rejection, wire
 
-META = RecordMeta("telemetry", 0, 0, b"truck-1")
+META = RecordMeta("telemetry", "telemetry", 0, 0, b"truck-1")
 
 
 def _run(eng, fixes):
@@ -34,7 +35,7 @@ def _run(eng, fixes):
 
 
 def _records(emits, topic):
-    return [orjson.loads(e.value) for e in emits if e.topic == topic]
+    return [wire(e) for e in emits if e.topic == topic]
 
 
 def bypass_leg(t: float) -> list:
@@ -233,11 +234,11 @@ def test_bad_input_becomes_dead_letters_with_reasons():
     }
     for raw, reason in raws.items():
         (emit,) = eng.handle(raw, META)
-        assert emit.topic == "dead_letters" and emit.labels == ("telemetry", reason)
-    (emit,) = eng.handle(b'{"label": "x"}', RecordMeta("verdicts", 0, 1, b"truck-1"))
+        assert rejection(emit) == ("telemetry", reason)
+    (emit,) = eng.handle(b'{"label": "x"}', RecordMeta("verdicts", "verdicts", 0, 1, b"truck-1"))
     assert emit.topic == "dead_letters"
-    (emit,) = eng.handle(b"[1]", RecordMeta("context", 0, 2, b"truck-1"))
-    assert emit.labels == ("context", "not_an_object")
+    (emit,) = eng.handle(b"[1]", RecordMeta("context", "context", 0, 2, b"truck-1"))
+    assert rejection(emit) == ("context", "not_an_object")
     context = {"vehicle_id": "truck-1", "episode_id": "e", "area_id": "area:1:1", "ts": 1.7e9}
     for changes, reason in (
         ({"other_vehicles": "2"}, "wrong_type"),
@@ -245,8 +246,8 @@ def test_bad_input_becomes_dead_letters_with_reasons():
         ({"other_vehicles": 1, "final": "no"}, "wrong_type"),
     ):
         raw = orjson.dumps({**context, **changes})
-        (emit,) = eng.handle(raw, RecordMeta("context", 0, 3, b"truck-1"))
-        assert emit.labels == ("context", reason)
+        (emit,) = eng.handle(raw, RecordMeta("context", "context", 0, 3, b"truck-1"))
+        assert rejection(emit) == ("context", reason)
 
 
 def test_a_geofence_tombstone_deletes_the_fence_and_a_mismatched_key_is_rejected():

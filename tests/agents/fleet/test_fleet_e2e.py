@@ -16,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from agents.fleet.scoring import score_fleet
+from agents.fleet.settings import FleetSettings
 from app.demo.fleet import FleetDemo
 from app.embedded.worker_process import WorkerProcess, metric_sum
 from app.kafka.topics import ensure_topics
@@ -44,11 +45,17 @@ async def _run_demo(
     await producer.start()
     try:
         for raw in BAD_FIXES:
-            await producer.send_and_wait(settings.topic_fleet_telemetry, raw, b"truck-x")
+            await producer.send_and_wait(
+                settings.of(FleetSettings).topic_fleet_telemetry, raw, b"truck-x"
+            )
     finally:
         await producer.stop()
     sent = sum(
-        demo.report.sent[t] for t in (settings.topic_fleet_telemetry, settings.topic_fleet_verdicts)
+        demo.report.sent[t]
+        for t in (
+            settings.of(FleetSettings).topic_fleet_telemetry,
+            settings.of(FleetSettings).topic_fleet_verdicts,
+        )
     ) + len(BAD_FIXES)
     deadline = time.monotonic() + 60.0
     stable = 0
@@ -59,7 +66,8 @@ async def _run_demo(
             "\n".join(
                 line
                 for line in text.splitlines()
-                if settings.topic_fleet_telemetry in line or settings.topic_fleet_verdicts in line
+                if settings.of(FleetSettings).topic_fleet_telemetry in line
+                or settings.of(FleetSettings).topic_fleet_verdicts in line
             ),
             "aiot_events_in_total",
         )
@@ -84,7 +92,7 @@ def test_fleet_demo_scores_what_the_worker_emitted(
         status, metrics = worker.get("/metrics")
     with WorkerProcess(kafka_url, tmp_path / "restart", **env) as restarted:
         restarted.wait_ready()
-        restarted.wait_log("fleet: ")
+        restarted.wait_log("fleet restored: ")
         restored = restarted.log_tail(200_000)
     summary = demo.summary()
     assert set(summary) == {
@@ -110,8 +118,8 @@ def test_fleet_demo_scores_what_the_worker_emitted(
             kafka_bootstrap,
             [
                 settings.topic_dead_letters,
-                settings.topic_fleet_geofence_events,
-                settings.topic_fleet_episodes,
+                settings.of(FleetSettings).topic_fleet_geofence_events,
+                settings.of(FleetSettings).topic_fleet_episodes,
                 settings.topic_alerts,
                 settings.topic_ground_truth,
             ],
@@ -120,7 +128,7 @@ def test_fleet_demo_scores_what_the_worker_emitted(
     # The summary is the score of what the worker really published, read back independently.
     rescored = score_fleet(
         [g for g in out[settings.topic_ground_truth] if g["domain"] == "fleet"],
-        out[settings.topic_fleet_episodes],
+        out[settings.of(FleetSettings).topic_fleet_episodes],
         [a for a in out[settings.topic_alerts] if a["domain"] == "fleet"],
         vehicle_days=demo.report.vehicle_days,
     )
@@ -128,14 +136,17 @@ def test_fleet_demo_scores_what_the_worker_emitted(
     letters = [
         d
         for d in out[settings.topic_dead_letters]
-        if d["source_topic"] == settings.topic_fleet_telemetry
+        if d["source_topic"] == settings.of(FleetSettings).topic_fleet_telemetry
     ]
     assert {d["reason"] for d in letters} == {"out_of_range", "bad_id", "malformed_json"}
-    assert {e["event"] for e in out[settings.topic_fleet_geofence_events]} >= {"entered", "left"}
+    assert {e["event"] for e in out[settings.of(FleetSettings).topic_fleet_geofence_events]} >= {
+        "entered",
+        "left",
+    }
     assert status == 200
     assert metric_sum(metrics, "aiot_fleet_episodes_total") > 0
     assert metric_sum(metrics, "aiot_fleet_geofence_events_total") > 0
-    line = next(x for x in restored.splitlines() if "fleet: " in x and "geofence records" in x)
+    line = next(x for x in restored.splitlines() if "fleet restored: " in x)
     found = re.search(r"\+sgd(\d+)", line)
     assert found, line
     learned = int(found.group(1))

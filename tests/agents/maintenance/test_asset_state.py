@@ -5,9 +5,9 @@ import pytest
 
 from agents.maintenance.asset_state import AssetState, StateFormatError
 from agents.maintenance.config import MaintenanceConfig
-from app.settings import Settings
+from agents.maintenance.settings import MaintenanceSettings
 
-CFG = MaintenanceConfig.from_settings(Settings())
+CFG = MaintenanceConfig.from_settings(MaintenanceSettings())
 
 
 def _state_after(readings: int) -> AssetState:

@@ -5,9 +5,9 @@ import pytest
 
 from agents.maintenance.class_models import ClassModels, ModelRecordError
 from agents.maintenance.config import MaintenanceConfig
-from app.settings import Settings
+from agents.maintenance.settings import MaintenanceSettings
 
-CFG = MaintenanceConfig.from_settings(Settings())
+CFG = MaintenanceConfig.from_settings(MaintenanceSettings())
 
 
 def _trained(models: ClassModels, cls: str) -> None:

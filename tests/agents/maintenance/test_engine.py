@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import orjson
 import pytest
 
 from agents.maintenance.config import MaintenanceConfig
-from agents.maintenance.engine import EngineLimits, MaintenanceEngine
-from app.core import RecordMeta
-from app.settings import Settings
+from agents.maintenance.engine import MaintenanceEngine
+from agents.maintenance.settings import MaintenanceSettings
+from app.core import RecordMeta, StreamLimits
+from tests.outputs import records, wire
 
-NOW = time.time()
+NOW = 1_800_000_000.0  # the engine's wall clock: fixed, so no test depends on today's date
 START = NOW - 30 * 86400.0
 STEP = 600.0
-TELEMETRY = RecordMeta("telemetry", 3, 0, b"m-1")
-MAINT = RecordMeta("maintenance", 3, 0, b"m-1")
+TELEMETRY = RecordMeta("telemetry", "machine-telemetry", 3, 0, b"m-1")
+MAINT = RecordMeta("maintenance", "machine-maintenance", 3, 0, b"m-1")
 
 
 def reading(i: int, *, asset="m-1", degrade: float = 0.0, rng=None, **override) -> bytes:
@@ -58,21 +58,21 @@ def maintenance(i: int, kind: str) -> bytes:
 
 def make_engine(store: dict[str, bytes] | None = None, **settings) -> MaintenanceEngine:
     store = {} if store is None else store
-    cfg = MaintenanceConfig.from_settings(Settings(**settings))
-    return MaintenanceEngine(cfg, EngineLimits(flush_every=8), store.get)
+    cfg = MaintenanceConfig.from_settings(MaintenanceSettings(**settings))
+    return MaintenanceEngine(cfg, StreamLimits(flush_every=8), store.get, lambda: NOW)
 
 
-def topics(emits):
-    return [e.topic for e in emits]
+def topics(outputs):
+    return [o.topic for o in outputs]
 
 
 def test_healthy_asset_gets_predictions_but_no_alerts():
     engine = make_engine()
     out = []
     for i in range(400):
-        out += engine.handle_telemetry(reading(i), TELEMETRY)
+        out += engine.handle(reading(i), TELEMETRY)
     assert "alerts" not in topics(out)
-    predictions = [orjson.loads(e.value) for e in out if e.topic == "predictions"]
+    predictions = records(out, "predictions")
     assert len(predictions) > 40
     last = predictions[-1]
     assert 0.0 <= last["anomaly_score"] <= 1.0
@@ -83,7 +83,7 @@ def test_healthy_asset_gets_predictions_but_no_alerts():
 def test_class_baselines_list_warmed_up_assets_vibration_level():
     engine = make_engine()
     for i in range(100):
-        engine.handle_telemetry(reading(i), TELEMETRY)
+        engine.handle(reading(i), TELEMETRY)
     (level,) = engine.class_baselines()["motor-a"]
     assert 2.5 < level < 3.0
 
@@ -92,7 +92,7 @@ def test_bad_records_become_dead_letters_with_reasons():
     engine = make_engine()
     cases = {
         b"{not json": "malformed_json",
-        reading(1, vibration_rms=float("inf")).replace(b"Infinity", b"Infinity"): None,
+        reading(1).replace(b'"vibration_rms":', b'"vibration_rms":Infinity,"x":'): "not_finite",
         orjson.dumps({"v": 1, "asset_id": "m-1"}): "missing_field",
         reading(2, kurtosis="high"): "wrong_type",
         reading(3, bearing_temp_c=900.0): "out_of_range",
@@ -101,53 +101,49 @@ def test_bad_records_become_dead_letters_with_reasons():
         reading(6, ts=100.0): "timestamp_too_old",
     }
     for raw, reason in cases.items():
-        if reason is None:
-            continue
-        (emit,) = engine.handle_telemetry(raw, TELEMETRY)
-        letter = orjson.loads(emit.value)
-        assert emit.topic == "dead_letters"
+        (out,) = engine.handle(raw, TELEMETRY)
+        letter = wire(out)
+        assert out.topic == "dead_letters"
         assert letter["reason"] == reason, raw
         assert letter["detail"]
-        assert letter["source_topic"] == "telemetry"
+        assert letter["source_topic"] == "machine-telemetry"
 
 
 def test_nan_token_is_dead_lettered_as_not_finite():
     engine = make_engine()
     raw = reading(1).replace(b'"kurtosis":', b'"kurtosis":NaN,"x":')
-    (emit,) = engine.handle_telemetry(raw, TELEMETRY)
-    assert orjson.loads(emit.value)["reason"] == "not_finite"
+    (out,) = engine.handle(raw, TELEMETRY)
+    assert wire(out)["reason"] == "not_finite"
 
 
 def test_late_reading_is_dead_lettered_against_the_asset_watermark():
     engine = make_engine()
     for i in range(300):
-        engine.handle_telemetry(reading(i), TELEMETRY)
-    (emit,) = engine.handle_telemetry(reading(0), TELEMETRY)
-    assert orjson.loads(emit.value)["reason"] == "timestamp_too_old"
+        engine.handle(reading(i), TELEMETRY)
+    (out,) = engine.handle(reading(0), TELEMETRY)
+    assert wire(out)["reason"] == "timestamp_too_old"
 
 
 def test_state_survives_a_restart_through_its_table_bytes():
     store: dict[str, bytes] = {}
     engine = make_engine(store)
     for i in range(200):
-        engine.handle_telemetry(reading(i), TELEMETRY)
-    for asset_id, partition, value in engine.take_dirty():
+        engine.handle(reading(i), TELEMETRY)
+    for asset_id, partition, value in engine.cache.take_dirty():
         assert partition == 3
         store[asset_id] = value
     restarted = make_engine(store)
-    a = engine.handle_telemetry(reading(200), TELEMETRY)
-    b = restarted.handle_telemetry(reading(200), TELEMETRY)
+    a = engine.handle(reading(200), TELEMETRY)
+    b = restarted.handle(reading(200), TELEMETRY)
     assert restarted.state_of("m-1").tracker.count == engine.state_of("m-1").tracker.count
-    assert [e.value for e in a if e.topic != "predictions"] == [
-        e.value for e in b if e.topic != "predictions"
-    ]
+    assert [wire(o) for o in a] == [wire(o) for o in b]
 
 
 def test_state_is_compact():
     engine = make_engine()
     for i in range(2000):
-        engine.handle_telemetry(reading(i), TELEMETRY)
-    ((_, _, value),) = engine.take_dirty()
+        engine.handle(reading(i), TELEMETRY)
+    ((_, _, value),) = engine.cache.take_dirty()
     assert len(value) <= 4096
 
 
@@ -155,8 +151,8 @@ def test_flush_is_due_every_n_events_not_each_event():
     engine = make_engine()
     due = 0
     for i in range(64):
-        engine.handle_telemetry(reading(i), TELEMETRY)
-        due += engine.take_flush("m-1") is not None
+        engine.handle(reading(i), TELEMETRY)
+        due += engine.cache.take_flush("m-1") is not None
     assert due == 64 // 8
 
 
@@ -164,13 +160,13 @@ def test_failure_teaches_the_class_model_and_repair_resets_the_asset():
     engine = make_engine()
     for i in range(600):
         degrade = max(0.0, (i - 300) / 300)
-        engine.handle_telemetry(reading(i, degrade=degrade), TELEMETRY)
+        engine.handle(reading(i, degrade=degrade), TELEMETRY)
     model = engine.models.get("motor-a")
     before = model.n_labels
-    engine.handle_maintenance(maintenance(600, "failure"), MAINT)
+    engine.handle(maintenance(600, "failure"), MAINT)
     assert model.n_labels > before
     assert engine.quality.true_positives + engine.quality.false_negatives == 1
-    engine.handle_maintenance(maintenance(620, "repair"), MAINT)
+    engine.handle(maintenance(620, "repair"), MAINT)
     assert engine.state_of("m-1").tracker.count == 0
     assert engine.state_of("m-1").alert.active is False
 
@@ -180,9 +176,7 @@ def test_degradation_raises_an_alert_with_evidence():
     alerts = []
     for i in range(900):
         degrade = max(0.0, (i - 500) / 300)
-        for e in engine.handle_telemetry(reading(i, degrade=min(degrade, 1.0)), TELEMETRY):
-            if e.topic == "alerts":
-                alerts.append(orjson.loads(e.value))
+        alerts += records(engine.handle(reading(i, degrade=min(degrade, 1.0)), TELEMETRY), "alerts")
     raised = [a for a in alerts if a["state"] == "raised"]
     assert raised, "a degrading bearing must raise an alert"
     first = raised[0]
@@ -193,8 +187,7 @@ def test_degradation_raises_an_alert_with_evidence():
 
 def test_processing_error_is_a_dead_letter():
     engine = make_engine()
-    emit = engine.error_letter(b"{}", TELEMETRY, RuntimeError("boom"))
-    letter = orjson.loads(emit.value)
+    letter = wire(engine.error_letter(b"{}", TELEMETRY, RuntimeError("boom")))
     assert letter["reason"] == "processing_error" and "boom" in letter["detail"]
 
 
@@ -202,7 +195,60 @@ def test_processing_error_is_a_dead_letter():
 def test_inspection_changes_nothing(kind):
     engine = make_engine()
     for i in range(100):
-        engine.handle_telemetry(reading(i), TELEMETRY)
+        engine.handle(reading(i), TELEMETRY)
     count = engine.state_of("m-1").tracker.count
-    assert engine.handle_maintenance(maintenance(100, kind), MAINT) == []
+    assert engine.handle(maintenance(100, kind), MAINT) == []
     assert engine.state_of("m-1").tracker.count == count
+
+
+def _degrading_run(engine: MaintenanceEngine, start: int, until: int) -> list[list]:
+    calls = []
+    for i in range(start, until):
+        degrade = min(max(0.0, (i - 300) / 300), 1.0)
+        calls.append(engine.handle(reading(i, degrade=degrade), TELEMETRY))
+    return calls
+
+
+def _check_gate(calls: list[list], level: float, derated: bool) -> tuple[int, bool]:
+    """Walk the engine's outputs like the derate rule: a command exactly when an armed asset's
+    prediction reaches the level, re-armed below 0.8 x the level. Returns (commands, derated)."""
+    commands = 0
+    for outputs in calls:
+        (prediction,) = records(outputs, "predictions") or [None]
+        issued = records(outputs, "commands")
+        if prediction is None:
+            assert not issued
+            continue
+        p = prediction["failure_probability"]
+        if derated:
+            assert not issued
+            derated = p >= level * 0.8
+        elif p >= level:
+            assert [c["action"] for c in issued] == ["derate"]
+            commands += 1
+            derated = True
+        else:
+            assert not issued
+    return commands, derated
+
+
+def test_high_failure_probability_derates_once_per_crossing_and_survives_a_restart():
+    level = 0.2
+    store: dict[str, bytes] = {}
+    engine = make_engine(store, derate_probability=level)
+    for _ in range(3):  # three failures teach the class model
+        _degrading_run(engine, 0, 600)
+        engine.handle(maintenance(600, "failure"), MAINT)
+        engine.handle(maintenance(601, "repair"), MAINT)
+        engine.cache.forget_partitions({3})
+    assert engine.models.get("motor-a").ready
+    commands, derated = _check_gate(_degrading_run(engine, 0, 500), level, derated=False)
+    assert commands >= 1 and derated
+    assert engine.state_of("m-1").derated
+    for key, _, value in engine.cache.take_dirty():
+        store[key] = value
+    restarted = make_engine(store, derate_probability=level)
+    restarted.models = engine.models
+    assert restarted.handle(maintenance(499, "inspection"), MAINT) == []
+    assert restarted.state_of("m-1").derated
+    _check_gate(_degrading_run(restarted, 500, 580), level, derated=True)

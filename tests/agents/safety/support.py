@@ -6,11 +6,11 @@ from typing import Any
 
 import orjson
 
-from agents.safety.config import SafetyConfig, SafetyLimits
+from agents.safety.config import SafetyConfig
+from agents.safety.settings import SafetySettings
 from agents.safety.site_map import load_site_map
-from app.core import RecordMeta
+from app.core import RecordMeta, StreamLimits
 from app.edge.privacy import pseudonymise
-from app.settings import Settings
 from schemas.wearable import WearableTelemetry, decode_wearable
 
 NOW = 1_800_000_000.0
@@ -25,15 +25,15 @@ YARD = (200.0, 125.0)
 
 def config(**changes: Any) -> SafetyConfig:
     """The safety config of the default settings (packaged site map) with some changes."""
-    base = SafetyConfig.from_settings(Settings(), load_site_map())
+    base = SafetyConfig.from_settings(SafetySettings(), load_site_map())
     values = {name: getattr(base, name) for name in base.__dataclass_fields__ if name != "policies"}
     values.update(changes)
     return SafetyConfig(**values)
 
 
-def limits() -> SafetyLimits:
+def limits() -> StreamLimits:
     """Validation bounds that accept the test times."""
-    return SafetyConfig.limits_from_settings(Settings())
+    return StreamLimits()
 
 
 def reading(ts: float, *, worker: str = WORKER, **changes: Any) -> dict[str, Any]:
@@ -93,9 +93,9 @@ def parsed(record: dict[str, Any]) -> WearableTelemetry:
     return decode_wearable(raw(record), now=NOW, min_event_time=0.0, max_future_skew_s=300.0)
 
 
-def meta(key: str = WORKER, topic: str = "wearables") -> RecordMeta:
-    """Kafka metadata of a test record."""
-    return RecordMeta(topic, 0, 0, key.encode())
+def meta(key: str = WORKER, input: str = "wearables") -> RecordMeta:
+    """Kafka metadata of a test record of logical input ``input``."""
+    return RecordMeta(input, input, 0, 0, key.encode())
 
 
 def clock() -> float:

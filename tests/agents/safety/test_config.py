@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agents.safety.config import FATIGUE, MAN_DOWN, STATIONARY_CLUSTER, SafetyConfig
+from agents.safety.settings import SafetySettings
 from agents.safety.site_map import load_site_map
-from app.settings import Settings, load_settings
+from app.settings import load_settings
 
 
 def test_settings_set_k_t_n_and_the_policies():
@@ -18,7 +19,7 @@ def test_settings_set_k_t_n_and_the_policies():
             "AIOT_SAFETY_FATIGUE_RAISE": "1.5",
         }
     )
-    config = SafetyConfig.from_settings(settings)
+    config = SafetyConfig.from_settings(settings.of(SafetySettings))
     assert (config.cluster_min_workers, config.cluster_min_dwell_s) == (4, 300.0)
     assert config.man_down_still_s == 45.0
     assert config.policies[STATIONARY_CLUSTER].raise_threshold == 4.0
@@ -30,7 +31,7 @@ def test_settings_set_k_t_n_and_the_policies():
 def test_site_map_path_setting_is_used(tmp_path):
     path = tmp_path / "site.toml"
     path.write_text('extent = [0, 0, 9, 9]\ndefault_zone = { id = "open", risk = "low" }\n')
-    config = SafetyConfig.from_settings(Settings(safety_site_map=str(path)))
+    config = SafetyConfig.from_settings(SafetySettings(safety_site_map=str(path)))
     assert config.site_map.default.id == "open" and not config.site_map.zones
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import orjson
-
 from agents.safety.worker_engine import PRESENCE, WorkerEngine
 from agents.safety.worker_state import WorkerState
 from tests.agents.safety.support import (
@@ -21,6 +19,7 @@ from tests.agents.safety.support import (
     reading,
     still,
 )
+from tests.outputs import wire
 
 
 def _engine(store: dict[str, bytes] | None = None) -> WorkerEngine:
@@ -38,9 +37,9 @@ def _feed(engine: WorkerEngine, records: list[dict]) -> list:
 def test_presence_goes_to_the_zone_key_and_announces_leaving():
     engine = _engine()
     out = _feed(engine, [reading(START), reading(START + 10, x_m=CRANE[0], y_m=CRANE[1])])
-    presence = [orjson.loads(e.value) for e in out if e.topic == PRESENCE]
+    presence = [wire(e) for e in out if e.topic == PRESENCE]
     keys = [e.key for e in out if e.topic == PRESENCE]
-    assert keys == [b"yard", b"yard", b"crane-lift"]
+    assert keys == ["yard", "yard", "crane-lift"]
     assert [p["state"] for p in presence] == ["moving", "left", "moving"]
     assert all(p["worker_id"] == WORKER and "hr_ratio" not in p for p in presence)
 
@@ -49,7 +48,7 @@ def test_stationary_worker_in_high_risk_zone_keeps_the_zone_clock_running():
     engine = _engine()
     records = [still(START + 10 * i, at=CRANE) for i in range(1, 20)]
     out = [e for e in _feed(engine, records) if e.topic == PRESENCE]
-    stationary = [orjson.loads(e.value) for e in out]
+    stationary = [wire(e) for e in out]
     assert stationary[-1]["state"] == "stationary"
     assert stationary[-1]["since"] == START  # first still window (START, START + 10]
     # after the first record: a heartbeat 60 s later, then every reading near/above T = 120 s
@@ -61,8 +60,8 @@ def test_man_down_raises_a_critical_alert_and_the_wearable_alarm_then_clears():
     records = [reading(START), reading(START + 10, accel_peak_g=5.2)]
     records += [lying(START + 10 + 10 * i) for i in range(1, 6)] + [reading(START + 70)]
     out = _feed(engine, records)
-    alerts = [orjson.loads(e.value) for e in out if e.topic == "alerts"]
-    commands = [orjson.loads(e.value) for e in out if e.topic == "commands"]
+    alerts = [wire(e) for e in out if e.topic == "alerts"]
+    commands = [wire(e) for e in out if e.topic == "commands"]
     assert [(a["alert_type"], a["state"]) for a in alerts] == [
         ("man_down", "raised"),
         ("man_down", "cleared"),
@@ -85,7 +84,7 @@ class WallClock:
 
 
 def _records(emits: list) -> list[dict]:
-    return [orjson.loads(e.value) for e in emits]
+    return [wire(e) for e in emits]
 
 
 def test_a_wearable_silent_after_an_impact_raises_man_down_once_then_motion_clears_it():
@@ -106,7 +105,7 @@ def test_a_wearable_silent_after_an_impact_raises_man_down_once_then_motion_clea
     assert alert["evidence"]["basis"] == "signal_lost_after_impact"
     assert alert["evidence"]["silent_s"] == 61.0 and alert["ts"] == START + 10
     assert alarm["action"] == "alarm"
-    assert engine.active["man_down"] == 1
+    assert engine.active_alerts()["man_down"] == 1
     wall.now += 30.0
     assert engine.signal_lost() == []  # raised once, not on every tick
     again = engine.handle(raw(lying(START + 100)), meta())  # back, still down: no repeat
@@ -146,7 +145,7 @@ def _shift(engine: WorkerEngine, start: float, tired_after_h: float | None) -> l
         out += engine.handle(raw(record), meta())
         t += 10.0
         i += 1
-    return [orjson.loads(e.value) for e in out if e.topic in ("alerts", "commands")]
+    return [wire(e) for e in out if e.topic in ("alerts", "commands")]
 
 
 def test_fatigue_against_own_baseline_raises_once_with_a_haptic_warning():
@@ -173,24 +172,24 @@ def test_bad_input_is_dead_lettered_without_identity_or_biometrics():
     engine = _engine()
     bad = reading(START, worker="Jane.Doe", heart_rate_bpm=131, ecg=[0.1, 0.2])
     [letter] = engine.handle(raw(bad), meta(key="Jane.Doe"))
-    record = orjson.loads(letter.value)
+    record = wire(letter)
     original = base64.b64decode(record["original_b64"])
     assert letter.topic == "dead_letters" and record["reason"] == "bad_id"
     assert b"Jane" not in original and b"heart_rate_bpm" not in original and b"ecg" not in original
-    assert record["key"] == "<redacted>" and letter.key == b"<redacted>"
+    assert record["key"] == "<redacted>" and letter.key == "<redacted>"
     [broken] = engine.handle(b'{"worker_id": "Jane.Doe", "ts": ', meta())
-    assert b"Jane" not in base64.b64decode(orjson.loads(broken.value)["original_b64"])
+    assert b"Jane" not in base64.b64decode(wire(broken)["original_b64"])
 
 
 def test_a_processing_crash_is_dead_lettered_redacted_too():
     engine = _engine()
     record = reading(START, heart_rate_bpm=131, ecg=[0.1, 0.2])
     letter = engine.error_letter(raw(record), meta(key="Jane.Doe"), RuntimeError("boom"))
-    body = orjson.loads(letter.value)
+    body = wire(letter)
     original = base64.b64decode(body["original_b64"])
     assert body["reason"] == "processing_error" and "boom" in body["detail"]
     assert b"heart_rate_bpm" not in original and b"ecg" not in original
-    assert letter.key == b"<redacted>"
+    assert letter.key == "<redacted>"
 
 
 def test_redelivered_reading_is_skipped_and_counted_too_old_is_dead_lettered():
@@ -199,7 +198,7 @@ def test_redelivered_reading_is_skipped_and_counted_too_old_is_dead_lettered():
     assert engine.handle(raw(reading(START + 10)), meta()) == []
     assert engine.out_of_order == 1
     [letter] = engine.handle(raw(reading(START - 2 * 86400)), meta())
-    assert orjson.loads(letter.value)["reason"] == "timestamp_too_old"
+    assert wire(letter)["reason"] == "timestamp_too_old"
 
 
 def test_state_is_compact_and_a_restored_worker_continues_where_it_was():
@@ -213,7 +212,7 @@ def test_state_is_compact_and_a_restored_worker_continues_where_it_was():
     assert WorkerState.from_bytes(data).to_bytes() == data
     restored = _engine({WORKER: data})
     out = _feed(restored, [lying(START + 30), lying(START + 40)])
-    assert [orjson.loads(e.value)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]
+    assert [wire(e)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]
 
 
 def test_a_man_down_left_open_at_shift_end_is_cleared_by_the_next_shift():
@@ -221,7 +220,7 @@ def test_a_man_down_left_open_at_shift_end_is_cleared_by_the_next_shift():
     records = [reading(START - 86400), reading(START - 86390, accel_peak_g=5.0)]
     records += [lying(START - 86390 + 10 * i) for i in range(1, 5)]
     records.append(reading(START))
-    alerts = [orjson.loads(e.value) for e in _feed(engine, records) if e.topic == "alerts"]
+    alerts = [wire(e) for e in _feed(engine, records) if e.topic == "alerts"]
     assert [(a["state"], a["ts"]) for a in alerts] == [
         ("raised", START - 86360),
         ("cleared", START),
@@ -235,11 +234,11 @@ def test_a_fatigue_alert_left_open_at_shift_end_is_cleared_by_the_next_shift():
     fatigue = [a for a in out if a.get("alert_type") == "worker_fatigue"]
     assert [a["state"] for a in fatigue][-1] != "cleared"  # still tired at the shift's end
     nxt = day + 86400
-    alerts = [orjson.loads(e.value) for e in _feed(engine, [reading(nxt)]) if e.topic == "alerts"]
+    alerts = [wire(e) for e in _feed(engine, [reading(nxt)]) if e.topic == "alerts"]
     assert [(a["alert_type"], a["state"], a["ts"]) for a in alerts] == [
         ("worker_fatigue", "cleared", nxt)
     ]
-    assert engine.active["worker_fatigue"] == 0
+    assert engine.active_alerts()["worker_fatigue"] == 0
 
 
 def test_an_impact_is_written_at_once_so_a_restart_keeps_it():
@@ -249,4 +248,4 @@ def test_an_impact_is_written_at_once_so_a_restart_keeps_it():
     assert data is not None
     restored = _engine({WORKER: data})
     out = _feed(restored, [lying(START + 10 + 10 * i) for i in range(1, 4)])
-    assert [orjson.loads(e.value)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]
+    assert [wire(e)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]

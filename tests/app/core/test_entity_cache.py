@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from agents.maintenance.engine import EngineLimits
-from app.core import EntityCache, KeyedEngine, RecordMeta, dead_letter_emit
-from schemas import ValidationError
+from app.core import EntityCache
 
 
 @dataclass
@@ -78,17 +76,6 @@ def test_forget_partitions_drops_only_revoked_entities() -> None:
     cache.entry("b", 1, Counter)
     cache.forget_partitions({1})
     assert cache.get("a") is not None and cache.get("b") is None
-
-
-def test_dead_letters_carry_reason_source_and_original_bytes() -> None:
-    meta = RecordMeta("in.topic", 2, 17, b"k")
-    emit = dead_letter_emit(b"{bad", ValidationError("malformed_json", "nope"), meta, 1.0)
-    assert emit.topic == "dead_letters" and emit.key == b"k"
-    assert emit.labels == ("in.topic", "malformed_json")
-    engine: KeyedEngine[Counter] = KeyedEngine({}.get, decode, 3, EngineLimits(), lambda: 1.0)
-    crash = engine.error_letter(b"x", meta, RuntimeError("boom"))
-    assert crash.labels == ("in.topic", "processing_error")
-    assert b"boom" in crash.value
 
 
 @pytest.mark.parametrize("flush_every", [1, 5])

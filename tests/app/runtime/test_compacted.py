@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import orjson
-
 from app.runtime.compacted import CompactedReader
 from app.settings import Settings
 from schemas import ValidationError
+from tests.outputs import rejection, wire
 
 
 def _record(offset: int, value: bytes | None, key: bytes = b"k") -> SimpleNamespace:
@@ -18,21 +17,21 @@ def _record(offset: int, value: bytes | None, key: bytes = b"k") -> SimpleNamesp
 def test_unadoptable_records_become_dead_letters_with_their_reason():
     adopted = []
 
-    def apply(record: SimpleNamespace) -> None:
-        if record.value == b"bad-id":
+    def apply(key: bytes | None, value: bytes | None) -> None:
+        if value == b"bad-id":
             raise ValidationError("bad_id", "geofence_id differs from the message key")
-        if record.value == b"junk":
+        if value == b"junk":
             raise ValueError("model record header unreadable")
-        adopted.append(record.value)
+        adopted.append(value)
 
-    reader = CompactedReader(SimpleNamespace(settings=Settings()), "models.topic", apply)
+    reader = CompactedReader(Settings(), "models.topic", apply)
     for offset, value in enumerate((b"ok", b"bad-id", b"junk", None)):
         reader._adopt(_record(offset, value))
     assert adopted == [b"ok", None]
     letters = reader.take_letters()
-    assert [letter.labels for letter in letters] == [
+    assert [rejection(letter) for letter in letters] == [
         ("models.topic", "bad_id"),
         ("models.topic", "unsupported_version"),
     ]
-    assert orjson.loads(letters[1].value)["offset"] == 2
+    assert wire(letters[1])["offset"] == 2
     assert reader.take_letters() == []

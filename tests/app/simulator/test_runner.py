@@ -10,6 +10,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from agents.maintenance.settings import MaintenanceSettings
 from app.embedded.broker import EmbeddedBroker
 from app.settings import Settings
 from app.simulator.runner import SimProgress, SimReport, default_start_ts, run_simulation
@@ -47,10 +48,8 @@ def test_simulation_streams_decodable_telemetry_in_the_past(broker: EmbeddedBrok
         partitions=2,
         sim_motors=20,
         sim_speedup=5 * 86400.0,
-        topic_telemetry="sim-test.telemetry",
-        topic_maintenance="sim-test.maintenance",
         topic_ground_truth="sim-test.groundtruth",
-    )
+    ).replace(topic_telemetry="sim-test.telemetry", topic_maintenance="sim-test.maintenance")
     progress: list[SimProgress] = []
     started_wall = time.time()
     report: SimReport = asyncio.run(
@@ -62,14 +61,16 @@ def test_simulation_streams_decodable_telemetry_in_the_past(broker: EmbeddedBrok
             on_progress=progress.append,
         )
     )
-    sent = report.sent[settings.topic_telemetry]
+    sent = report.sent[settings.of(MaintenanceSettings).topic_telemetry]
     assert sent > 1000
     assert progress and progress[-1].sent == report.sent
     assert report.start_ts == default_start_ts(started_wall)
     assert report.end_ts > report.start_ts + 86400.0
     assert any(e.is_failure for e in report.episodes)
 
-    messages = asyncio.run(_consume(broker.bootstrap, settings.topic_telemetry, sent, 20.0))
+    messages = asyncio.run(
+        _consume(broker.bootstrap, settings.of(MaintenanceSettings).topic_telemetry, sent, 20.0)
+    )
     assert len(messages) == sent
     in_span = future = 0
     for message in messages:

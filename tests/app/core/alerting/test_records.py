@@ -44,7 +44,7 @@ def raised_after_two_hours() -> dict[str, object]:
         policy, state, asset_id="motor-0007", score=0.72, ts=T0 + 2 * HOUR, evidence=make_evidence
     )
     assert transition is not None
-    return transition.to_record()
+    return transition.to_alert().to_dict()
 
 
 def test_record_has_exactly_the_alert_topic_shape() -> None:

@@ -1,8 +1,8 @@
-"""The maintenance derate policy: one command per crossing of the probability level."""
+"""The maintenance derate command: built when the failure probability reaches the level."""
 
 from __future__ import annotations
 
-from agents.maintenance.commands import DerateGate, derate_command
+from agents.maintenance.commands import derate_command
 from schemas.prediction import Prediction
 
 
@@ -15,12 +15,3 @@ def test_a_probability_at_the_level_builds_a_derate_command() -> None:
     assert command is not None and command.action == "derate" and command.asset_id == "m1"
     assert command.command_id == derate_command(_prediction(0.85), 0.8, now=9.0).command_id  # type: ignore[union-attr]
     assert derate_command(_prediction(0.79), 0.8, now=5.0) is None
-
-
-def test_the_gate_issues_once_per_crossing_and_rearms_below_the_level() -> None:
-    gate = DerateGate(0.8)
-    issued = [
-        gate.offer(_prediction(p, 1.7e9 + i), now=0.0)
-        for i, p in enumerate([0.9, 0.95, 0.7, 0.5, 0.9])
-    ]
-    assert [c is not None for c in issued] == [True, False, False, False, True]

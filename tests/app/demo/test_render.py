@@ -2,7 +2,7 @@
 
 import orjson
 
-from app.cli.render import render_record
+from app.demo.render import render_record
 
 
 def test_alert_line_shows_state_and_message():
