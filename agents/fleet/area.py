@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from app.core import Entry, KeyedEngine, Output, Route, StateLoader, StreamLimit
 from app.core.alerting import AlertState
 from schemas.vehicle import AreaContext, AreaNotice, decode_area_notice
 
-__all__ = ["AreaEngine", "AreaState", "area_ids", "notice_row", "stretch_areas"]
+__all__ = ["AreaEngine", "AreaState", "NoticeRow", "area_ids", "stretch_areas"]
 
 MAX_NOTICES = 32
 MAX_STRETCH_AREAS = 16
@@ -63,25 +64,74 @@ def stretch_areas(lat1: float, lon1: float, lat2: float, lon2: float, cell_m: fl
     return list(out)[:MAX_STRETCH_AREAS]
 
 
-def _stretch(row: list[Any]) -> Stretch:
-    """The skipped stretch of a notice row (a point for rows of the one-point format)."""
-    lat, lon = float(row[4]), float(row[5])
-    if len(row) >= 8:
-        return lat, lon, float(row[6]), float(row[7])
-    return lat, lon, lat, lon
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    """One vehicle's detour kept by an area: who, when, and the stretch of route it skipped.
+
+    The stretch runs from (``lat``, ``lon``), where the vehicle left its route, to
+    (``rejoin_lat``, ``rejoin_lon``), where it rejoined it.
+    """
+
+    vehicle_id: str
+    episode_id: str
+    start_ts: float
+    end_ts: float
+    lat: float
+    lon: float
+    rejoin_lat: float
+    rejoin_lon: float
+
+    @classmethod
+    def of(cls, notice: AreaNotice) -> NoticeRow:
+        """The row of a notice (a one-point stretch when it has no rejoin point)."""
+        rejoin_lat = notice.lat if notice.rejoin_lat is None else notice.rejoin_lat
+        rejoin_lon = notice.lon if notice.rejoin_lon is None else notice.rejoin_lon
+        return cls(
+            notice.vehicle_id,
+            notice.episode_id,
+            float(notice.start_ts),
+            float(notice.end_ts),
+            float(notice.lat),
+            float(notice.lon),
+            float(rejoin_lat),
+            float(rejoin_lon),
+        )
+
+    @property
+    def stretch(self) -> Stretch:
+        """The skipped stretch ``(lat1, lon1, lat2, lon2)``."""
+        return self.lat, self.lon, self.rejoin_lat, self.rejoin_lon
+
+    def to_list(self) -> list[Any]:
+        """Compact plain data for the area state."""
+        return [
+            self.vehicle_id,
+            self.episode_id,
+            self.start_ts,
+            self.end_ts,
+            self.lat,
+            self.lon,
+            self.rejoin_lat,
+            self.rejoin_lon,
+        ]
+
+    @classmethod
+    def from_list(cls, row: Sequence[Any]) -> NoticeRow:
+        """Rebuild from :meth:`to_list` output (or a six-field row of the one-point format)."""
+        lat, lon = float(row[4]), float(row[5])
+        rejoin_lat, rejoin_lon = (float(row[6]), float(row[7])) if len(row) >= 8 else (lat, lon)
+        return cls(
+            str(row[0]), str(row[1]), float(row[2]), float(row[3]), lat, lon, rejoin_lat, rejoin_lon
+        )
 
 
 class AreaState:
-    """Recent detour notices of one area.
-
-    Rows are ``[vehicle, episode, start, end, lat, lon, rejoin_lat, rejoin_lon]``: the skipped
-    stretch runs from (lat, lon), where the vehicle left its route, to where it rejoined it.
-    """
+    """Recent detour notices of one area (:class:`NoticeRow`, oldest first)."""
 
     __slots__ = ("notices", "told")
 
     def __init__(self) -> None:
-        self.notices: list[list[Any]] = []
+        self.notices: list[NoticeRow] = []
         self.told: dict[str, int] = {}  # episode id -> other vehicles last announced
 
     def alerts(self) -> Mapping[str, AlertState]:
@@ -90,7 +140,7 @@ class AreaState:
 
     def to_bytes(self) -> bytes:
         """JSON encoding (bounded: at most :data:`MAX_NOTICES` rows)."""
-        return orjson.dumps({"n": self.notices, "t": self.told})
+        return orjson.dumps({"n": [row.to_list() for row in self.notices], "t": self.told})
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AreaState:
@@ -98,9 +148,10 @@ class AreaState:
         try:
             obj = orjson.loads(data)
             state = cls()
-            state.notices = [list(row) for row in obj["n"]]
+            state.notices = [NoticeRow.from_list(row) for row in obj["n"]]
             state.told = {str(k): int(v) for k, v in obj["t"].items()}
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # orjson.JSONDecodeError is a ValueError
             raise ValueError(f"area state unreadable: {exc}") from exc
         return state
 
@@ -130,82 +181,59 @@ class AreaEngine(KeyedEngine[AreaState]):
     def _on_notice(self, notice: AreaNotice, entry: Entry[AreaState], now: float) -> list[Output]:
         """Add one notice of a vehicle's detour to its area and answer the vehicles involved."""
         entry.touch()
-        row = notice_row(notice)
-        return self.apply(entry.state, notice.area_id, row, probe=bool(notice.probe))
+        row = NoticeRow.of(notice)
+        if notice.probe:
+            return [self.answer(entry.state, notice.area_id, row)]
+        return self.apply(entry.state, notice.area_id, row)
 
-    def apply(
-        self, state: AreaState, area: str, row: list[Any], probe: bool = False
-    ) -> list[Output]:
+    def apply(self, state: AreaState, area: str, row: NoticeRow) -> list[Output]:
         """Add one notice row and tell every involved vehicle its count of concurrent others.
 
         Two detours are concurrent when they started within ``area_window_s`` of each other
         and their skipped stretches come within ``area_match_m`` of each other (they skipped
-        the same blocked road). A ``probe`` adds nothing and is always answered (final
-        context, count possibly 0).
+        the same blocked road).
         """
-        window = self.config.area_window_s
-        near_m = self.config.area_match_m
-        if probe:
-            return [self._answer(state, area, row, window, near_m)]
-        end = float(row[3])
-        rows = [r for r in state.notices if float(r[3]) >= end - 2 * window]
-        if not any(r[1] == row[1] for r in rows):
+        end = row.end_ts
+        rows = [r for r in state.notices if r.end_ts >= end - 2 * self.config.area_window_s]
+        if not any(r.episode_id == row.episode_id for r in rows):
             rows.append(row)
         state.notices = rows[-MAX_NOTICES:]
-        live = {str(r[1]) for r in state.notices}
+        live = {r.episode_id for r in state.notices}
         state.told = {k: v for k, v in state.told.items() if k in live}
 
-        def concurrent(a: list[Any], b: list[Any]) -> bool:
-            return _concurrent(a, b, window, near_m)
-
-        emits: list[Output] = []
+        outputs: list[Output] = []
         for other in state.notices:
-            if not concurrent(other, row):
+            if not self._concurrent(other, row):
                 continue
-            vehicle, episode = str(other[0]), str(other[1])
-            others = {
-                str(o[0]) for o in state.notices if str(o[0]) != vehicle and concurrent(o, other)
-            }
-            if len(others) > state.told.get(episode, 0):
-                state.told[episode] = len(others)
-                ts = max(end, float(other[3]))
-                context = AreaContext(vehicle, episode, area, len(others), ts)
-                emits.append(Output("context", vehicle, context))
-        return emits
+            others = self._others(state, other)
+            if len(others) > state.told.get(other.episode_id, 0):
+                state.told[other.episode_id] = len(others)
+                ts = max(end, other.end_ts)
+                context = AreaContext(other.vehicle_id, other.episode_id, area, len(others), ts)
+                outputs.append(Output("context", other.vehicle_id, context))
+        return outputs
 
-    @staticmethod
-    def _answer(
-        state: AreaState, area: str, row: list[Any], window: float, near_m: float
-    ) -> Output:
-        """The final count of other vehicles concurrent with the probed episode."""
-        vehicle = str(row[0])
-        others = {
-            str(o[0])
+    def answer(self, state: AreaState, area: str, row: NoticeRow) -> Output:
+        """Answer a probe: the final count of other vehicles concurrent with its episode.
+
+        A probe adds nothing to the area and is always answered (count possibly 0).
+        """
+        others = self._others(state, row)
+        context = AreaContext(
+            row.vehicle_id, row.episode_id, area, len(others), row.end_ts, final=True
+        )
+        return Output("context", row.vehicle_id, context)
+
+    def _others(self, state: AreaState, row: NoticeRow) -> set[str]:
+        """The other vehicles of the area whose detours are concurrent with ``row``'s."""
+        return {
+            o.vehicle_id
             for o in state.notices
-            if str(o[0]) != vehicle and _concurrent(o, row, window, near_m)
+            if o.vehicle_id != row.vehicle_id and self._concurrent(o, row)
         }
-        context = AreaContext(vehicle, str(row[1]), area, len(others), float(row[3]), final=True)
-        return Output("context", vehicle, context)
 
-
-def notice_row(notice: AreaNotice) -> list[Any]:
-    """The area state row of a notice (a one-point stretch when it has no rejoin point)."""
-    rejoin_lat = notice.lat if notice.rejoin_lat is None else notice.rejoin_lat
-    rejoin_lon = notice.lon if notice.rejoin_lon is None else notice.rejoin_lon
-    return [
-        notice.vehicle_id,
-        notice.episode_id,
-        float(notice.start_ts),
-        float(notice.end_ts),
-        float(notice.lat),
-        float(notice.lon),
-        float(rejoin_lat),
-        float(rejoin_lon),
-    ]
-
-
-def _concurrent(a: list[Any], b: list[Any], window: float, near_m: float) -> bool:
-    """Started within ``window`` seconds and skipped stretches within ``near_m`` metres."""
-    if abs(float(a[2]) - float(b[2])) > window:
-        return False
-    return segment_distance_m(_stretch(a), _stretch(b)) <= near_m
+    def _concurrent(self, a: NoticeRow, b: NoticeRow) -> bool:
+        """Started within ``area_window_s`` and skipped stretches within ``area_match_m``."""
+        if abs(a.start_ts - b.start_ts) > self.config.area_window_s:
+            return False
+        return segment_distance_m(a.stretch, b.stretch) <= self.config.area_match_m

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.fleet.kinds import Label
+
 __all__ = [
     "CLASSES",
     "FEATURE_NAMES",
@@ -30,7 +32,7 @@ __all__ = [
     "indicators",
 ]
 
-CLASSES: tuple[str, ...] = ("normal", "traffic_detour", "unauthorized")
+CLASSES: tuple[Label, ...] = tuple(Label)
 """Class order of the probability vectors."""
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -113,7 +115,7 @@ def indicators(features: Mapping[str, float]) -> np.ndarray:
 class Classification:
     """A decided class with its probability, every class's probability and the reasons."""
 
-    label: str
+    label: Label
     confidence: float
     probabilities: dict[str, float]
     reasons: tuple[str, ...]
@@ -121,7 +123,7 @@ class Classification:
     model_version: str
 
 
-def _reason(name: str, features: Mapping[str, float], label: str) -> str:
+def _reason(name: str, features: Mapping[str, float], label: Label) -> str:
     """Render one indicator as a sentence with the episode's values."""
     f = features
     if name == "stop_unknown" or name == "long_stop_unknown":
@@ -137,7 +139,7 @@ def _reason(name: str, features: Mapping[str, float], label: str) -> str:
         share = 100 * f.get("unusual_hour_frac", 0)
         return f"drove at hours this vehicle does not drive ({share:.0f}% of the episode)"
     if name == "detour_shape":
-        if label == "unauthorized":
+        if label == Label.UNAUTHORIZED:
             return "no detour shape"
         return (
             f"left the route and rejoined it {f.get('rejoin_km', 0):.1f} km further on "
@@ -178,7 +180,7 @@ class EpisodeClassifier:
     def probabilities_of(self, features: Mapping[str, float]) -> dict[str, float]:
         """Class probabilities of an episode's raw features."""
         p = self.probabilities(indicators(features))
-        return {c: float(v) for c, v in zip(CLASSES, p, strict=True)}
+        return {c.value: float(v) for c, v in zip(CLASSES, p, strict=True)}
 
     def classify(self, features: Mapping[str, float]) -> Classification:
         """Classify an episode's raw features."""
@@ -197,7 +199,7 @@ class EpisodeClassifier:
         return Classification(
             label=label,
             confidence=float(p[k]),
-            probabilities={c: round(float(v), 4) for c, v in zip(CLASSES, p, strict=True)},
+            probabilities={c.value: round(float(v), 4) for c, v in zip(CLASSES, p, strict=True)},
             reasons=reasons,
             contributions=tuple((INDICATORS[i], float(push[i])) for i in order),
             model_version=self.version,

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 
 from agents.fleet.area import AreaEngine
 from agents.fleet.config import DOMAIN, RESTRICTED, UNAUTHORIZED, FleetConfig
-from agents.fleet.engine import FleetEngine, FleetStats
+from agents.fleet.engine import FleetEngine
 from agents.fleet.settings import FleetSettings
+from agents.fleet.stats import FleetStats
 from app.core import Output
 from app.core.domain import AgentPlan, Domain, DomainContext, DomainPlan, Feed, Topic
 from app.core.metrics import Metrics

@@ -9,9 +9,22 @@ usual hour, or parked at a depot). Its features are what the classifier judges.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["EpisodeRecord", "OpenEpisode"]
+from agents.fleet.kinds import HomeLink, Label, Status, Trigger
+
+__all__ = ["NO_STOP", "EpisodeRecord", "OpenEpisode", "Stop"]
+
+
+class Stop(NamedTuple):
+    """The vehicle's stop in progress: how long so far and whether at a known place."""
+
+    seconds: float
+    known: bool
+
+
+NO_STOP = Stop(0.0, False)
+"""The vehicle is moving."""
 
 
 @dataclass(slots=True)
@@ -23,7 +36,7 @@ class OpenEpisode:
     exit_lat: float
     exit_lon: float
     route_id: str | None
-    trigger: str
+    trigger: Trigger
     readings: int = 0
     moving: int = 0
     unassigned: int = 0
@@ -37,22 +50,30 @@ class OpenEpisode:
     normal_since: float | None = None
     rejoin_lat: float = 0.0
     rejoin_lon: float = 0.0
-    ongoing_label: str | None = None
+    ongoing_label: Label | None = None
     revision: int = 0
     immobilizer_asked: bool = False
 
-    def features(
-        self, now: float, end_lat: float, end_lon: float, rejoin_m: float, stop: tuple[float, bool]
-    ) -> dict[str, float]:
-        """The classifier features so far; ``stop`` is the current stop (seconds, known)."""
-        stop_s, stop_known = stop
+    def note_stop(self, seconds: float, known: bool) -> None:
+        """Count a stop of the vehicle that ended during the episode."""
+        if known:
+            self.stop_known_s = max(self.stop_known_s, seconds)
+        else:
+            self.stop_unknown_s = max(self.stop_unknown_s, seconds)
+
+    def features(self, now: float, rejoin_m: float = 0.0, stop: Stop = NO_STOP) -> dict[str, float]:
+        """The classifier features at ``now``; ``stop`` is the stop in progress, if any.
+
+        ``rejoin_m`` is how far from its exit point the vehicle came back to normal (0 while
+        the episode runs).
+        """
         stop_u = self.stop_unknown_s
         stop_k = self.stop_known_s
-        if stop_s > 0:
-            if stop_known:
-                stop_k = max(stop_k, stop_s)
+        if stop.seconds > 0:
+            if stop.known:
+                stop_k = max(stop_k, stop.seconds)
             else:
-                stop_u = max(stop_u, stop_s)
+                stop_u = max(stop_u, stop.seconds)
         moving = max(self.moving, 1)
         return {
             "duration_min": round((now - self.start_ts) / 60.0, 2),
@@ -74,7 +95,14 @@ class OpenEpisode:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpenEpisode:
         """Rebuild from :meth:`to_dict` output."""
-        return cls(**data)
+        label = data.get("ongoing_label")
+        return cls(
+            **{
+                **data,
+                "trigger": Trigger(data["trigger"]),
+                "ongoing_label": None if label is None else Label(label),
+            }
+        )
 
 
 @dataclass(slots=True)
@@ -83,27 +111,27 @@ class EpisodeRecord:
 
     ``probes_waiting`` is -1 before the areas were probed, then the number of area answers
     still expected before a provisional episode is decided. The skipped stretch of route runs
-    from the exit point (where the vehicle left its route) to the rejoin point. ``home`` is 1
-    while the episode ended with the vehicle parked at its home depot (a depot trip if it drives
-    off again soon) and 2 once it is known to be a trip to the home depot (no detour).
+    from the exit point (where the vehicle left its route) to the rejoin point. ``home`` links
+    the episode to the vehicle's home depot (:class:`~agents.fleet.kinds.HomeLink`); ``verdict``
+    is the dispatcher's label once one taught the classifier with it.
     """
 
     episode_id: str
     start_ts: float
     end_ts: float
     features: dict[str, float]
-    label: str
-    status: str
+    label: Label
+    status: Status
     revision: int
     route_id: str | None
     area_id: str | None
-    verdict: str | None = None
+    verdict: Label | None = None
     exit_lat: float = 0.0
     exit_lon: float = 0.0
     rejoin_lat: float = 0.0
     rejoin_lon: float = 0.0
     probes_waiting: int = -1
-    home: int = 0
+    home: HomeLink = HomeLink.NONE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the state codec."""
@@ -116,4 +144,11 @@ class EpisodeRecord:
         if "mid_lat" in data:
             lat, lon = float(data.pop("mid_lat")), float(data.pop("mid_lon", 0.0))
             data.update(exit_lat=lat, exit_lon=lon, rejoin_lat=lat, rejoin_lon=lon)
+        verdict = data.get("verdict")
+        data.update(
+            label=Label(data["label"]),
+            status=Status(data["status"]),
+            home=HomeLink(data.get("home", HomeLink.NONE)),
+            verdict=None if verdict is None else Label(verdict),
+        )
         return cls(**data)

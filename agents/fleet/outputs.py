@@ -8,23 +8,34 @@ vehicle (alerts go through :func:`app.core.alerting.alert_output` like every dom
 from __future__ import annotations
 
 from hashlib import blake2b
-from typing import Any, cast
+from typing import cast
 
 from agents.fleet.classifier import Classification
 from agents.fleet.config import DOMAIN
-from agents.fleet.episode import EpisodeRecord
+from agents.fleet.episode import EpisodeRecord, OpenEpisode
+from agents.fleet.kinds import FenceEvent, Status
+from agents.fleet.vehicle_state import PresenceEntry
 from app.core import Output
-from app.core.alerting import Evidence, FeatureEvidence
+from app.core.alerting import AlertTransition, Evidence, FeatureEvidence, alert_output
 from schemas.command import Command, command_id
-from schemas.vehicle import FleetEpisode, GeofenceEvent, VehicleTelemetry
+from schemas.vehicle import (
+    EpisodeClass,
+    EpisodeStatus,
+    FleetEpisode,
+    GeofenceEvent,
+    GeofenceKind,
+    GeofenceTransition,
+    VehicleTelemetry,
+)
 
 __all__ = [
-    "episode_emit",
+    "alert_outputs",
+    "closed_episode_output",
     "episode_id",
-    "geofence_emit",
+    "geofence_output",
     "immobilizer_request",
     "notify_command",
-    "record_emit",
+    "ongoing_episode_output",
     "unauthorized_evidence",
 ]
 
@@ -47,13 +58,14 @@ def episode_id(vehicle_id: str, start_ts: float) -> str:
     return blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def episode_emit(
-    vid: str,
-    eid: str,
-    start: float,
-    end: float | None,
-    status: str,
+def _episode_output(
+    vehicle_id: str,
     verdict: Classification,
+    *,
+    episode_id: str,
+    start_ts: float,
+    end_ts: float | None,
+    status: Status,
     features: dict[str, float],
     route_id: str | None,
     area_id: str | None,
@@ -61,12 +73,12 @@ def episode_emit(
 ) -> Output:
     """One publication of an episode with its classification."""
     record = FleetEpisode(
-        episode_id=eid,
-        vehicle_id=vid,
-        start_ts=start,
-        end_ts=end,
-        status=cast(Any, status),
-        label=cast(Any, verdict.label),
+        episode_id=episode_id,
+        vehicle_id=vehicle_id,
+        start_ts=start_ts,
+        end_ts=end_ts,
+        status=cast(EpisodeStatus, status.value),
+        label=cast(EpisodeClass, verdict.label.value),
         confidence=round(verdict.confidence, 4),
         probabilities=verdict.probabilities,
         reasons=verdict.reasons,
@@ -77,38 +89,65 @@ def episode_emit(
         revision=revision,
         model_version=verdict.model_version,
     )
-    return Output("episodes", vid, record)
+    return Output("episodes", vehicle_id, record)
 
 
-def record_emit(vid: str, record: EpisodeRecord, verdict: Classification) -> Output:
-    """The publication of a closed episode kept in the vehicle's state."""
-    return episode_emit(
-        vid,
-        record.episode_id,
-        record.start_ts,
-        record.end_ts,
-        record.status,
+def ongoing_episode_output(
+    vehicle_id: str, episode: OpenEpisode, verdict: Classification, features: dict[str, float]
+) -> Output:
+    """The publication of the open episode classified so far (no end, no area yet)."""
+    return _episode_output(
+        vehicle_id,
         verdict,
-        record.features,
-        record.route_id,
-        record.area_id,
-        record.revision,
+        episode_id=episode_id(vehicle_id, episode.start_ts),
+        start_ts=episode.start_ts,
+        end_ts=None,
+        status=Status.ONGOING,
+        features=features,
+        route_id=episode.route_id,
+        area_id=None,
+        revision=episode.revision,
     )
 
 
-def geofence_emit(fix: VehicleTelemetry, gid: str, kind: str, event: str, dwell: float) -> Output:
-    """A vehicle's geofence event."""
+def closed_episode_output(
+    vehicle_id: str, record: EpisodeRecord, verdict: Classification
+) -> Output:
+    """The publication of a closed episode kept in the vehicle's state."""
+    return _episode_output(
+        vehicle_id,
+        verdict,
+        episode_id=record.episode_id,
+        start_ts=record.start_ts,
+        end_ts=record.end_ts,
+        status=record.status,
+        features=record.features,
+        route_id=record.route_id,
+        area_id=record.area_id,
+        revision=record.revision,
+    )
+
+
+def geofence_output(
+    fix: VehicleTelemetry, entry: PresenceEntry, event: FenceEvent, dwell_s: float
+) -> Output:
+    """A vehicle's geofence event: ``event`` for the fence of ``entry`` at ``fix``."""
     record = GeofenceEvent(
         fix.vehicle_id,
-        gid,
-        cast(Any, kind),
-        cast(Any, event),
+        entry.geofence_id,
+        cast(GeofenceKind, entry.kind.value),
+        cast(GeofenceTransition, event.value),
         fix.ts,
-        round(dwell, 1),
+        round(dwell_s, 1),
         fix.lat,
         fix.lon,
     )
     return Output("geofence_events", fix.vehicle_id, record)
+
+
+def alert_outputs(transition: AlertTransition | None) -> list[Output]:
+    """The alert record of a lifecycle transition, if any."""
+    return [] if transition is None else [alert_output(transition)]
 
 
 def unauthorized_evidence(

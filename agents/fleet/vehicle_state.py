@@ -16,24 +16,71 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from agents.fleet.config import RESTRICTED, UNAUTHORIZED
 from agents.fleet.corridor import Corridor
-from agents.fleet.episode import EpisodeRecord, OpenEpisode
+from agents.fleet.episode import NO_STOP, EpisodeRecord, OpenEpisode, Stop
 from agents.fleet.habits import HourActivity, StopPlaces
 from agents.fleet.home import HomeDepot
+from agents.fleet.kinds import FenceKind, Label, StopKind
 from app.core.alerting import AlertState
 
-__all__ = ["MAX_RECENT", "VehicleState"]
+__all__ = ["MAX_RECENT", "PendingVerdict", "PresenceEntry", "VehicleState"]
 
 FORMAT = 1
 MAX_RECENT = 4
 _HEADER = struct.Struct("<HdddiiiiddddddB?")
 _NAN = math.nan
+
+
+@dataclass(slots=True)
+class PresenceEntry:
+    """A geofence the vehicle is inside: since when, and whether its dwell event was sent."""
+
+    geofence_id: str
+    kind: FenceKind
+    enter_ts: float
+    dwell_sent: bool = False
+
+    def to_list(self) -> list[Any]:
+        """Compact plain data for the state's JSON tail."""
+        return [self.geofence_id, self.kind.value, self.enter_ts, self.dwell_sent]
+
+    @classmethod
+    def from_list(cls, data: Sequence[Any]) -> PresenceEntry:
+        """Rebuild from :meth:`to_list` output; raises ``ValueError`` when malformed."""
+        geofence_id, kind, enter_ts, dwell_sent = data
+        return cls(str(geofence_id), FenceKind(kind), float(enter_ts), bool(dwell_sent))
+
+
+@dataclass(slots=True)
+class PendingVerdict:
+    """A dispatcher verdict waiting for the episode it judges to be decided."""
+
+    episode_id: str | None
+    start_ts: float
+    end_ts: float
+    label: Label
+
+    def to_list(self) -> list[Any]:
+        """Compact plain data for the state's JSON tail."""
+        return [self.episode_id, self.start_ts, self.end_ts, self.label.value]
+
+    @classmethod
+    def from_list(cls, data: Sequence[Any]) -> PendingVerdict:
+        """Rebuild from :meth:`to_list` output; raises ``ValueError`` when malformed."""
+        episode_id, start_ts, end_ts, label = data
+        return cls(
+            None if episode_id is None else str(episode_id),
+            float(start_ts),
+            float(end_ts),
+            Label(label),
+        )
 
 
 class VehicleState:
@@ -84,7 +131,7 @@ class VehicleState:
         self.stop_start: float | None = None
         self.stop_lat = _NAN
         self.stop_lon = _NAN
-        self.stop_kind = 0
+        self.stop_kind = StopKind.UNKNOWN
         self.unauthorized_until: float | None = None
         self.learned_last = False
         self.corridor = Corridor(min_count, capacity)
@@ -93,9 +140,9 @@ class VehicleState:
         self.unauthorized_alert = AlertState()
         self.restricted_alert = AlertState()
         self.open: OpenEpisode | None = None
-        self.presence: list[list[Any]] = []  # [geofence id, kind, enter ts, dwell sent]
+        self.presence: list[PresenceEntry] = []
         self.recent: list[EpisodeRecord] = []
-        self.pending_verdicts: list[list[Any]] = []  # [episode id, start, end, label]
+        self.pending_verdicts: list[PendingVerdict] = []
         self.depot = HomeDepot()
 
     def remember(self, record: EpisodeRecord) -> None:
@@ -103,6 +150,12 @@ class VehicleState:
         self.recent.append(record)
         if len(self.recent) > MAX_RECENT:
             del self.recent[0]
+
+    def stop_so_far(self, ts: float) -> Stop:
+        """The stop in progress at ``ts`` (:data:`~agents.fleet.episode.NO_STOP` when moving)."""
+        if self.stop_start is None:
+            return NO_STOP
+        return Stop(ts - self.stop_start, self.stop_kind != StopKind.UNKNOWN)
 
     def alerts(self) -> Mapping[str, AlertState]:
         """The vehicle's alert lifecycle states by alert type."""
@@ -132,9 +185,9 @@ class VehicleState:
             {
                 "stop": [self.stop_lat, self.stop_lon],
                 "open": None if self.open is None else self.open.to_dict(),
-                "presence": self.presence,
+                "presence": [p.to_list() for p in self.presence],
                 "recent": [r.to_dict() for r in self.recent],
-                "verdicts": self.pending_verdicts,
+                "verdicts": [v.to_list() for v in self.pending_verdicts],
                 "depot": self.depot.to_list(),
             },
         )
@@ -173,9 +226,10 @@ class VehicleState:
                 until,
                 state.off_since,
                 state.suspect_since,
-                state.stop_kind,
+                stop_kind,
                 state.learned_last,
             ) = fields
+            state.stop_kind = StopKind(stop_kind)
             state.last_ts = None if math.isnan(last_ts) else last_ts
             state.stop_start = None if math.isnan(stop_start) else stop_start
             state.unauthorized_until = None if math.isnan(until) else until
@@ -187,12 +241,13 @@ class VehicleState:
             state.unauthorized_alert = AlertState.from_bytes(data[offset : offset + size])
             state.restricted_alert = AlertState.from_bytes(data[offset + size : offset + 2 * size])
             tail = orjson.loads(data[offset + 2 * size :])
-        except (struct.error, orjson.JSONDecodeError, IndexError, TypeError, KeyError) as exc:
+            state.stop_lat, state.stop_lon = (_NAN if v is None else v for v in tail["stop"])
+            state.open = None if tail["open"] is None else OpenEpisode.from_dict(tail["open"])
+            state.presence = [PresenceEntry.from_list(p) for p in tail["presence"]]
+            state.recent = [EpisodeRecord.from_dict(r) for r in tail["recent"]]
+            state.pending_verdicts = [PendingVerdict.from_list(v) for v in tail.get("verdicts", [])]
+            state.depot = HomeDepot.from_list(tail.get("depot"))
+        except (ValueError, struct.error, IndexError, TypeError, KeyError, AttributeError) as exc:
+            # orjson.JSONDecodeError and the enums' errors are ValueErrors
             raise ValueError(f"vehicle state unreadable: {exc}") from exc
-        state.stop_lat, state.stop_lon = (_NAN if v is None else v for v in tail["stop"])
-        state.open = None if tail["open"] is None else OpenEpisode.from_dict(tail["open"])
-        state.presence = tail["presence"]
-        state.recent = [EpisodeRecord.from_dict(r) for r in tail["recent"]]
-        state.pending_verdicts = tail.get("verdicts", [])
-        state.depot = HomeDepot.from_list(tail.get("depot"))
         return state
