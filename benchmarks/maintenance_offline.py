@@ -23,7 +23,7 @@ from agents.maintenance.config import MaintenanceConfig
 from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.scoring import score_maintenance
 from agents.maintenance.settings import MaintenanceSettings
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from app.settings import Settings, load_settings
 from app.simulator.motors import MotorFleet
 
@@ -49,8 +49,8 @@ def simulate_and_score(
         StreamLimits(),
         lambda _: None,
     )
-    telemetry = RecordMeta("telemetry", "telemetry", 0, 0, None)
-    maintenance = RecordMeta("maintenance", "maintenance", 0, 0, None)
+    telemetry = RecordMeta("telemetry", "telemetry", 0, OFFLINE, None)
+    maintenance = RecordMeta("maintenance", "maintenance", 0, OFFLINE, None)
     alerts: list[dict[str, Any]] = []
     ground_truth: list[dict[str, Any]] = []
     events = 0

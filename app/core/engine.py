@@ -6,7 +6,9 @@ part once: each logical input has a :class:`Route` (how to decode the raw bytes,
 record is keyed by, how to create the entity's state, which event time must not lag the
 entity's newest by more than the allowed lateness, and what to apply); :meth:`KeyedEngine.handle`
 decodes with the domain's time bounds, turns every rejection into a dead letter, looks the
-entity up in its :class:`~app.core.entity_cache.EntityCache` and applies the record.
+entity up in its :class:`~app.core.entity_cache.EntityCache`, skips a record the entity has
+already applied (delivered again after a crash or a rebalance: :mod:`app.core.positions`) and
+applies the record exactly once.
 """
 
 from __future__ import annotations
@@ -33,19 +35,17 @@ StateLoader = Callable[[str], bytes | None]
 
 @dataclass(frozen=True, slots=True)
 class StreamLimits:
-    """Validation bounds and the table-write cadence shared by every domain's engine.
+    """Validation bounds shared by every domain's engine.
 
     Attributes:
         min_event_time: event times before this (Unix seconds) are rejected as too old.
         max_future_skew_s: event times further ahead of the wall clock are rejected.
         max_lateness_s: a record lagging its entity's newest event time by more is rejected.
-        flush_every: an entity's state is written after this many changes (not each one).
     """
 
     min_event_time: float = 946684800.0
     max_future_skew_s: float = 300.0
     max_lateness_s: float = 86400.0
-    flush_every: int = 32
 
     @property
     def time_bounds(self) -> dict[str, float]:
@@ -105,8 +105,10 @@ class KeyedEngine(Generic[S]):
     ) -> None:
         self._clock = clock
         self.limits = limits
-        self.cache: EntityCache[S] = EntityCache(load_state, decode_state, limits.flush_every)
+        self.cache: EntityCache[S] = EntityCache(load_state, decode_state)
         self._routes: dict[str, Route[Any, S]] = {}
+        self.replayed = 0
+        """Records skipped because their entity had already applied them (redeliveries)."""
 
     def route(self, name: str, route: Route[Any, S]) -> None:
         """Register how records of logical input ``name`` are handled."""
@@ -142,6 +144,11 @@ class KeyedEngine(Generic[S]):
         except ValidationError as err:
             return [self.dead_letter(raw, err, meta, now)]
         entry = self.cache.entry(route.key(record), meta.partition, lambda: route.create(record))
+        positions = entry.positions
+        kafka = meta.offset >= 0
+        if kafka and positions.applied(meta.topic, meta.partition, meta.offset, meta.index):
+            self.replayed += 1
+            return []
         if route.event_ts is not None and route.newest_ts is not None:
             try:
                 check_lateness(
@@ -149,7 +156,11 @@ class KeyedEngine(Generic[S]):
                 )
             except ValidationError as err:
                 return [self.dead_letter(raw, err, meta, now)]
-        return route.apply(record, entry, now)
+        outputs = route.apply(record, entry, now)
+        if kafka:
+            positions.advance(meta.topic, meta.partition, meta.offset, meta.index)
+        entry.touch()
+        return outputs
 
     def tick(self) -> list[Output]:
         """Periodic work on the wall clock (the runtime's timer); none by default."""

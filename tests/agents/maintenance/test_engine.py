@@ -11,14 +11,14 @@ import pytest
 from agents.maintenance.config import MaintenanceConfig
 from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.settings import MaintenanceSettings
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from tests.outputs import records, wire
 
 NOW = 1_800_000_000.0  # the engine's wall clock: fixed, so no test depends on today's date
 START = NOW - 30 * 86400.0
 STEP = 600.0
-TELEMETRY = RecordMeta("telemetry", "machine-telemetry", 3, 0, b"m-1")
-MAINT = RecordMeta("maintenance", "machine-maintenance", 3, 0, b"m-1")
+TELEMETRY = RecordMeta("telemetry", "machine-telemetry", 3, OFFLINE, b"m-1")
+MAINT = RecordMeta("maintenance", "machine-maintenance", 3, OFFLINE, b"m-1")
 
 
 def reading(i: int, *, asset="m-1", degrade: float = 0.0, rng=None, **override) -> bytes:
@@ -59,7 +59,7 @@ def maintenance(i: int, kind: str) -> bytes:
 def make_engine(store: dict[str, bytes] | None = None, **settings) -> MaintenanceEngine:
     store = {} if store is None else store
     cfg = MaintenanceConfig.from_settings(MaintenanceSettings(**settings))
-    return MaintenanceEngine(cfg, StreamLimits(flush_every=8), store.get, lambda: NOW)
+    return MaintenanceEngine(cfg, StreamLimits(), store.get, lambda: NOW)
 
 
 def topics(outputs):
@@ -147,13 +147,12 @@ def test_state_is_compact():
     assert len(value) <= 4096
 
 
-def test_flush_is_due_every_n_events_not_each_event():
+def test_many_readings_of_an_asset_make_one_write():
     engine = make_engine()
-    due = 0
     for i in range(64):
         engine.handle(reading(i), TELEMETRY)
-        due += engine.cache.take_flush("m-1") is not None
-    assert due == 64 // 8
+    assert [d.key for d in engine.cache.take_dirty()] == ["m-1"]
+    assert engine.cache.take_dirty() == []
 
 
 def test_failure_teaches_the_class_model_and_repair_resets_the_asset():

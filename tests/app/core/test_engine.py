@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 import pytest
 
-from app.core import Entry, KeyedEngine, Output, RecordMeta, Route, StreamLimits
+from app.core import OFFLINE, Entry, KeyedEngine, Output, RecordMeta, Route, StreamLimits
 from app.core.alerting import AlertState
 from schemas import ValidationError
 from tests.outputs import rejection, wire
@@ -68,7 +68,7 @@ class TallyEngine(KeyedEngine[Tally]):
 
 
 def meta(input: str = "values", key: bytes = b"a") -> RecordMeta:
-    return RecordMeta(input, f"topic-of-{input}", 1, 7, key)
+    return RecordMeta(input, f"topic-of-{input}", 1, OFFLINE, key)
 
 
 def value(ts: float, v: float = 1.0, id: str = "a") -> bytes:
@@ -91,7 +91,7 @@ def test_rejected_input_is_a_dead_letter_naming_topic_and_reason(raw: bytes, rea
     (letter,) = TallyEngine().handle(raw, meta())
     assert rejection(letter) == ("topic-of-values", reason)
     body = wire(letter)
-    assert body["partition"] == 1 and body["offset"] == 7 and body["key"] == "a"
+    assert body["partition"] == 1 and body["offset"] == OFFLINE and body["key"] == "a"
 
 
 def test_a_record_later_than_the_allowed_lateness_is_dead_lettered() -> None:
@@ -121,3 +121,40 @@ def test_active_alerts_are_derived_from_the_states_held() -> None:
     assert engine.active_alerts() == {"too_high": 1}
     engine.cache.forget_partitions({1})
     assert engine.active_alerts() == {}
+
+
+def kafka_meta(offset: int, index: int = 0, partition: int = 1) -> RecordMeta:
+    return RecordMeta("values", "topic-of-values", partition, offset, b"a", index)
+
+
+def test_a_redelivered_record_is_not_applied_twice() -> None:
+    engine = TallyEngine()
+    engine.handle(value(100.0, 2.0), kafka_meta(5))
+    engine.handle(value(101.0, 3.0), kafka_meta(6, index=0))
+    engine.handle(value(101.5, 4.0), kafka_meta(6, index=1))  # next member of the same frame
+    for offset, index in ((5, 0), (6, 0), (6, 1)):  # the same records again (a replay)
+        assert engine.handle(value(100.0, 2.0), kafka_meta(offset, index)) == []
+    assert engine.state_of("a").total == 9.0
+    assert engine.replayed == 3
+    engine.handle(value(102.0, 1.0), kafka_meta(7))
+    assert engine.state_of("a").total == 10.0
+
+
+def test_positions_are_per_partition_and_survive_a_restart_in_the_row() -> None:
+    engine = TallyEngine()
+    engine.handle(value(100.0, 2.0), kafka_meta(5, partition=1))
+    engine.handle(value(100.5, 1.0), kafka_meta(3, partition=2))  # another partition's offsets
+    assert engine.state_of("a").total == 3.0
+    (dirty,) = engine.cache.take_dirty()
+    restarted = TallyEngine()
+    restarted.cache = type(engine.cache)({"a": dirty.row}.get, lambda data: Tally())
+    assert restarted.handle(value(100.0, 2.0), kafka_meta(5, partition=1)) == []
+    assert restarted.handle(value(100.5, 1.0), kafka_meta(3, partition=2)) == []
+    assert restarted.replayed == 2
+
+
+def test_offline_records_are_never_skipped() -> None:
+    engine = TallyEngine()
+    for _ in range(3):
+        engine.handle(value(100.0, 1.0), meta())
+    assert engine.state_of("a").total == 3.0
