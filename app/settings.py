@@ -87,6 +87,12 @@ class Settings:
     max_lateness_s: float = _setting(
         86400.0, "Reject readings older than the asset's newest event time minus this."
     )
+    hold_grace_s: float = _setting(
+        3600.0,
+        "A label (maintenance event) waits for its asset's readings to pass its event time; "
+        "for an asset gone quiet it applies once its partition's stream time is this many "
+        "seconds past it.",
+    )
     min_event_time: float = _setting(
         946684800.0, "Reject readings stamped before this Unix time (2000-01-01)."
     )
@@ -207,6 +213,7 @@ class Settings:
             min_event_time=self.min_event_time,
             max_future_skew_s=self.max_future_skew_s,
             max_lateness_s=self.max_lateness_s,
+            hold_grace_s=self.hold_grace_s,
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -105,6 +105,8 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
                 key=lambda event: event.asset_id,
                 create=create,
                 apply=self._on_event,
+                event_ts=lambda event: event.ts,
+                waits_for="telemetry",
             ),
         )
 

@@ -15,7 +15,9 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
-from app.core.positions import Positions, decode_row, encode_row
+from app.core.held import Held
+from app.core.positions import Positions
+from app.core.rows import decode_row, encode_row
 
 __all__ = ["DirtyRow", "EncodableState", "EntityCache", "Entry"]
 
@@ -34,22 +36,30 @@ S = TypeVar("S", bound=EncodableState)
 
 
 class Entry(Generic[S]):
-    """A cached state with the input partition it lives on and its input positions.
+    """A cached state with the input partition it lives on, its input positions and the
+    records it holds until its stream passes their event time (:mod:`app.core.held`).
 
     :meth:`touch` marks the entity changed since its last table write (the engine does so for
     every record it applies; a domain changing a state outside a record, e.g. on its timer,
     calls it too).
     """
 
-    __slots__ = ("_dirty", "key", "partition", "positions", "state")
+    __slots__ = ("_dirty", "held", "key", "partition", "positions", "state")
 
     def __init__(
-        self, key: str, state: S, partition: int, positions: Positions, dirty: set[str]
+        self,
+        key: str,
+        state: S,
+        partition: int,
+        positions: Positions,
+        dirty: set[str],
+        held: list[Held] | None = None,
     ) -> None:
         self.key = key
         self.state = state
         self.partition = partition
         self.positions = positions
+        self.held: list[Held] = held if held is not None else []
         self._dirty = dirty
 
     def touch(self) -> None:
@@ -99,17 +109,18 @@ class EntityCache(Generic[S]):
             return entry
         state: S | None = None
         positions = Positions()
+        held: list[Held] = []
         stored = self._load(key)
         if stored is not None:
             try:
                 row = decode_row(stored)
                 state = self._decode(row.state)
-                positions = row.positions
+                positions, held = row.positions, row.held
             except ValueError as exc:
                 log.error("state of %s unreadable, starting fresh: %s", key, exc)
         if state is None:
             state = create()
-        entry = self._entries[key] = Entry(key, state, partition, positions, self._dirty)
+        entry = self._entries[key] = Entry(key, state, partition, positions, self._dirty, held)
         return entry
 
     def items(self) -> Iterator[tuple[str, Entry[S]]]:
@@ -137,7 +148,7 @@ class EntityCache(Generic[S]):
                 self._dirty.discard(key)
             elif partition is None or entry.partition == partition:
                 self._dirty.discard(key)
-                row = encode_row(entry.positions, entry.state.to_bytes())
+                row = encode_row(entry.positions, entry.state.to_bytes(), entry.held)
                 out.append(DirtyRow(key, entry.partition, row))
         return out
 
@@ -153,7 +164,7 @@ class EntityCache(Generic[S]):
             if key in self._dirty:
                 self._dirty.discard(key)
                 entry = self._entries[key]
-                row = encode_row(entry.positions, entry.state.to_bytes())
+                row = encode_row(entry.positions, entry.state.to_bytes(), entry.held)
                 unwritten.append(DirtyRow(key, entry.partition, row))
             del self._entries[key]
         return unwritten

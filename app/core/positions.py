@@ -7,15 +7,8 @@ never missing - but it may be there twice). Each entity therefore keeps, per inp
 it reads (topic and partition), the position of the newest record applied to it: offset and
 place in the message (a member of an edge frame). Within a partition Kafka keeps order, so a
 record at or before that position has been applied and is skipped: a state is changed by
-each record exactly once, however often the record is delivered.
-
-The positions travel with the state in the same table value, a *row*::
-
-    MAGIC (4 bytes) | n (u8) | n x (crc32(topic) u32, partition u16, offset i64, index u32)
-    | state bytes
-
-so they are written atomically with the state they describe. A value without the magic
-prefix is a state from before positions existed (no position known: nothing is skipped).
+each record exactly once, however often the record is delivered. The positions are stored in
+the entity's row with its state (:mod:`app.core.rows`), so both are written together.
 """
 
 from __future__ import annotations
@@ -24,9 +17,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-__all__ = ["MAGIC", "Positions", "Row", "decode_row", "encode_row"]
+__all__ = ["Positions"]
 
-MAGIC = b"\x00aiP"
 _HEAD = struct.Struct("<B")
 _ENTRY = struct.Struct("<IHqI")
 _MAX_ENTRIES = 255
@@ -65,47 +57,31 @@ class Positions:
             self.newest[key] = (offset, index)
 
     def to_bytes(self) -> bytes:
-        """The positions' part of a row."""
+        """The positions' part of a row: a count, then (topic crc32, partition, offset, index)."""
         items = sorted(self.newest.items())[-_MAX_ENTRIES:]
-        parts = [MAGIC, _HEAD.pack(len(items))]
+        parts = [_HEAD.pack(len(items))]
         parts.extend(
             _ENTRY.pack(topic, partition & 0xFFFF, offset, index)
             for (topic, partition), (offset, index) in items
         )
         return b"".join(parts)
 
+    @classmethod
+    def decode(cls, value: bytes, at: int) -> tuple[Positions, int]:
+        """Positions encoded at ``value[at:]`` and the offset just past them.
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A stored table value split into the entity's positions and its state bytes."""
-
-    positions: Positions
-    state: bytes
-
-
-def encode_row(positions: Positions, state: bytes) -> bytes:
-    """The table value of an entity: its positions, then its state bytes."""
-    return positions.to_bytes() + state
-
-
-def decode_row(value: bytes) -> Row:
-    """Split a table value into positions and state (a value from before positions: none).
-
-    Raises ``ValueError`` for a value that starts like a row but is cut short.
-    """
-    if not value.startswith(MAGIC):
-        return Row(Positions(), value)
-    at = len(MAGIC)
-    if len(value) < at + _HEAD.size:
-        raise ValueError("state row truncated in its positions header")
-    (count,) = _HEAD.unpack_from(value, at)
-    at += _HEAD.size
-    end = at + count * _ENTRY.size
-    if len(value) < end:
-        raise ValueError(f"state row truncated: {count} positions need {end} bytes")
-    newest = {}
-    for _ in range(count):
-        topic, partition, offset, index = _ENTRY.unpack_from(value, at)
-        newest[(topic, partition)] = (offset, index)
-        at += _ENTRY.size
-    return Row(Positions(newest), value[end:])
+        Raises ``ValueError`` when the bytes are cut short.
+        """
+        if len(value) < at + _HEAD.size:
+            raise ValueError("positions cut short")
+        (count,) = _HEAD.unpack_from(value, at)
+        at += _HEAD.size
+        end = at + count * _ENTRY.size
+        if len(value) < end:
+            raise ValueError(f"positions cut short: {count} need {end - at} bytes")
+        newest = {}
+        for _ in range(count):
+            topic, partition, offset, index = _ENTRY.unpack_from(value, at)
+            newest[(topic, partition)] = (offset, index)
+            at += _ENTRY.size
+        return cls(newest), end

@@ -283,8 +283,10 @@ class AgentLoop:
         self.metrics.state_flushes.inc()
 
     async def tick(self) -> None:
-        """The engine's periodic work on the worker's timer."""
+        """The engine's periodic work on the worker's timer, and held records of quiet
+        entities applied once their grace has passed."""
         await self.sender.send(self.engine.tick(), self.plan.count)
+        await self.sender.send(self.engine.release_overdue(), self.plan.count)
 
     async def on_revoked(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
         """Drop the cached states of partitions this worker no longer owns.

@@ -1,10 +1,11 @@
-"""Same answer after a crash; no record can crash an agent (on the session broker).
+"""Same answer after a backlog or a crash; no record can crash an agent (on the session broker).
 
-A backlog of readings is processed once without a fault and once with the worker killed
-(SIGKILL) part-way and restarted: the final per-asset states in the table's changelog must be
-byte-equal and the alerts the same episodes. Poison pills - a 1 MB garbage record and a frame
-whose middle member is nested 300 deep - each become one dead letter while the valid readings
-around them are processed and the agent never crashes.
+Readings and maintenance labels are processed as a stream in event-time order, as a backlog
+produced before the worker starts (labels first, the worst order), and as a backlog with the
+worker killed (SIGKILL) part-way and restarted: the final per-asset states in the table's
+changelog must be byte-equal and the alerts the same episodes. Poison pills - a 1 MB garbage
+record and a frame whose middle member is nested 300 deep - each become one dead letter while
+the valid readings around them are processed and the agent never crashes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from agents.maintenance.domain import STATE_TABLE
 from agents.maintenance.settings import MaintenanceSettings
-from app.core.positions import decode_row
+from app.core.rows import decode_row
 from app.embedded.worker_process import WorkerProcess, metric_sum
 from app.kafka.topics import ensure_topics
 from schemas.frame import encode_frame
@@ -41,19 +42,53 @@ def _backlog(start: float) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _run(kafka_url: str, bootstrap: str, data: Path, start: float, kill_after: int | None) -> tuple:
-    """Process the backlog (killing the worker once after ``kill_after`` records if set);
-    returns the final state of each asset and the alerts' (id, state) pairs."""
+def _labels(start: float) -> list[tuple[bytes, bytes]]:
+    """A failure of the first drifting asset and its repair, and an inspection of another."""
+
+    def event(asset: str, i: int, kind: str) -> tuple[bytes, bytes]:
+        record = {
+            "v": 1,
+            "event_id": f"{asset}-{kind}-{i}",
+            "asset_id": asset,
+            "asset_class": "motor-e2e",
+            "ts": start + i * 600.0 + 1.0,
+            "kind": kind,
+        }
+        return asset.encode(), orjson.dumps(record)
+
+    return [
+        event(ASSETS[0], 200, "failure"),
+        event(ASSETS[0], 205, "repair"),
+        event(ASSETS[3], 120, "inspection"),
+    ]
+
+
+def _run(
+    kafka_url: str,
+    bootstrap: str,
+    data: Path,
+    start: float,
+    kill_after: int | None = None,
+    paced: bool = False,
+) -> tuple[dict[bytes, bytes], set[tuple[str, str]], str]:
+    """Process the readings and labels - as a stream in event-time order when ``paced``, else
+    as a backlog with the labels first (killing the worker once after ``kill_after`` records
+    if set); returns each asset's final state, the alerts' (id, state) pairs and the log."""
     settings, env = isolated(kafka_url, store="rocksdb://")
     asyncio.run(ensure_topics(bootstrap, settings))
-    topic = settings.of(MaintenanceSettings).topic_telemetry
-    backlog = _backlog(start)
-    asyncio.run(produce(bootstrap, topic, backlog))
+    maintenance = settings.of(MaintenanceSettings)
+    backlog, labels = _backlog(start), _labels(start)
+    if not paced:
+        asyncio.run(produce(bootstrap, maintenance.topic_maintenance, labels))
+        asyncio.run(produce(bootstrap, maintenance.topic_telemetry, backlog))
     worker = WorkerProcess(kafka_url, data, **env)
     worker.start()
     try:
         worker.wait_ready()
-        if kill_after is not None:
+        if paced:
+            _stream(worker, bootstrap, maintenance, backlog, labels)
+        elif kill_after is not None:
+            seen = 0.0
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 status, text = worker.get("/metrics")
@@ -67,7 +102,9 @@ def _run(kafka_url: str, bootstrap: str, data: Path, start: float, kill_after: i
             worker.wait_ready()
             wait_drained(worker, timeout_s=120)
         else:
-            wait_drained(worker, timeout_s=120, consumed=len(backlog))
+            wait_drained(worker, timeout_s=120, consumed=len(backlog) + len(labels))
+        time.sleep(6.0)  # one timer interval: labels of quiet assets past their grace
+        wait_drained(worker, timeout_s=60)
         log = worker.log_tail(500_000)
     finally:
         worker.stop()
@@ -78,11 +115,48 @@ def _run(kafka_url: str, bootstrap: str, data: Path, start: float, kill_after: i
     return states, {(a["alert_id"], a["state"]) for a in alerts}, log
 
 
+def _stream(
+    worker: WorkerProcess,
+    bootstrap: str,
+    maintenance: MaintenanceSettings,
+    backlog: list[tuple[bytes, bytes]],
+    labels: list[tuple[bytes, bytes]],
+    chunks: int = 6,
+) -> None:
+    """Produce readings and labels in event-time order, chunk by chunk, each chunk drained."""
+    ts = [orjson.loads(value)["ts"] for _, value in backlog]
+    label_ts = [orjson.loads(value)["ts"] for _, value in labels]
+    size = -(-len(backlog) // chunks)
+    consumed = 0
+    for n in range(chunks):
+        part = backlog[n * size : (n + 1) * size]
+        if not part:
+            break
+        low = ts[n * size] if n else float("-inf")
+        high = ts[min((n + 1) * size, len(ts)) - 1] if n < chunks - 1 else float("inf")
+        due = [m for m, t in zip(labels, label_ts, strict=True) if low < t <= high]
+        asyncio.run(produce(bootstrap, maintenance.topic_telemetry, part))
+        asyncio.run(produce(bootstrap, maintenance.topic_maintenance, due))
+        consumed += len(part) + len(due)
+        wait_drained(worker, timeout_s=120, consumed=consumed)
+
+
+def test_a_backlog_with_labels_first_ends_like_the_stream_in_event_time_order(
+    kafka_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    start = float(int(time.time()) - 60 * 86400)
+    streamed = _run(kafka_url, kafka_bootstrap, tmp_path / "streamed", start, paced=True)
+    backlog = _run(kafka_url, kafka_bootstrap, tmp_path / "backlog", start)
+    assert len(streamed[0]) == len(ASSETS)
+    assert backlog[0] == streamed[0], backlog[2][-3000:]
+    assert backlog[1] == streamed[1]
+
+
 def test_a_killed_and_restarted_worker_ends_in_the_same_states_and_alerts(
     kafka_url: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     start = float(int(time.time()) - 60 * 86400)
-    calm_states, calm_alerts, _ = _run(kafka_url, kafka_bootstrap, tmp_path / "calm", start, None)
+    calm_states, calm_alerts, _ = _run(kafka_url, kafka_bootstrap, tmp_path / "calm", start)
     assert len(calm_states) == len(ASSETS)
     assert calm_alerts, "the drifting assets must raise alerts for the comparison to mean much"
     killed_states, killed_alerts, log = _run(

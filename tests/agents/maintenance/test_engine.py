@@ -163,11 +163,33 @@ def test_failure_teaches_the_class_model_and_repair_resets_the_asset():
     model = engine.models.get("motor-a")
     before = model.n_labels
     engine.handle(maintenance(600, "failure"), MAINT)
+    assert model.n_labels == before  # held: the asset's readings have not reached it yet
+    engine.handle(reading(600, degrade=1.0), TELEMETRY)
     assert model.n_labels > before
     assert engine.quality.true_positives + engine.quality.false_negatives == 1
     engine.handle(maintenance(620, "repair"), MAINT)
-    assert engine.state_of("m-1").tracker.count == 0
+    engine.handle(reading(620), TELEMETRY)
+    assert engine.state_of("m-1").tracker.count == 1  # reset, then the reading after the repair
     assert engine.state_of("m-1").alert.active is False
+
+
+def test_a_repair_arriving_before_older_readings_resets_only_after_them():
+    """A backlog delivers the repair first: the degraded readings before it must not be learned
+    into the fresh baseline the repair starts."""
+    in_order = make_engine()
+    backlog = make_engine()
+    readings = [reading(i, degrade=max(0.0, (i - 100) / 100)) for i in range(200)]
+    for raw in readings:
+        in_order.handle(raw, TELEMETRY)
+    in_order.handle(maintenance(200, "repair"), MAINT)
+    backlog.handle(maintenance(200, "repair"), MAINT)
+    for raw in readings:
+        backlog.handle(raw, TELEMETRY)
+    after = [reading(i) for i in range(200, 230)]
+    for raw in after:
+        a, b = in_order.handle(raw, TELEMETRY), backlog.handle(raw, TELEMETRY)
+        assert [wire(o) for o in a] == [wire(o) for o in b]
+    assert in_order.state_of("m-1").to_bytes() == backlog.state_of("m-1").to_bytes()
 
 
 def test_degradation_raises_an_alert_with_evidence():
@@ -239,6 +261,7 @@ def test_high_failure_probability_derates_once_per_crossing_and_survives_a_resta
         _degrading_run(engine, 0, 600)
         engine.handle(maintenance(600, "failure"), MAINT)
         engine.handle(maintenance(601, "repair"), MAINT)
+        engine.handle(reading(601), TELEMETRY)  # the asset's stream passes both labels
         engine.cache.forget_partitions({3})
     assert engine.models.get("motor-a").ready
     commands, derated = _check_gate(_degrading_run(engine, 0, 500), level, derated=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core import EntityCache
-from app.core.positions import Positions, decode_row, encode_row
+from app.core.positions import Positions
+from app.core.rows import decode_row, encode_row
 
 
 @dataclass
