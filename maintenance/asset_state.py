@@ -22,7 +22,7 @@ from maintenance.config import MaintenanceConfig
 __all__ = ["AssetState", "StateFormatError"]
 
 _HEADER = struct.Struct("<BHHHHHddI")
-_VERSION = 2  # 2: the anomaly detector state grew (anomaly-tails-7)
+_VERSION = 3  # 3: the anomaly detector holds a joint model (anomaly-joint-8)
 
 
 class StateFormatError(ValueError):
