@@ -16,12 +16,13 @@ and a batch of many assets get identical figures at numpy speed.
 
 from __future__ import annotations
 
+import bisect
 import math
 from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["f_log_sf", "f_tail_nats", "f_tail_table"]
+__all__ = ["f_log_sf", "f_tail_nats", "f_tail_nats_one", "f_tail_table"]
 
 _EPS = 1e-15
 _TINY = 1e-300
@@ -111,7 +112,27 @@ def f_tail_nats(f: np.ndarray | float, d1: int, d2: float) -> np.ndarray:
     """
     grid, nats = f_tail_table(d1, d2)
     values = np.asarray(f, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        u = np.log(np.maximum(values, 1e-300))
-    out = np.interp(u, grid, nats)
+    out = np.interp(np.log(np.maximum(values, 1e-300)), grid, nats)
     return np.where(values > 0.0, out, 0.0)
+
+
+@lru_cache(maxsize=64)
+def _table_lists(d1: int, d2: float) -> tuple[list[float], list[float]]:
+    """:func:`f_tail_table` as Python lists, for the one-value path."""
+    grid, nats = f_tail_table(d1, d2)
+    return grid.tolist(), nats.tolist()
+
+
+def f_tail_nats_one(f: float, d1: int, d2: float) -> float:
+    """:func:`f_tail_nats` of one value, without array overhead (same table and formula)."""
+    if f <= 0.0:
+        return 0.0
+    grid, nats = _table_lists(d1, d2)
+    u = math.log(max(f, 1e-300))
+    if u <= grid[0]:
+        return nats[0]
+    if u >= grid[-1]:
+        return nats[-1]
+    j = bisect.bisect_right(grid, u) - 1
+    slope = (nats[j + 1] - nats[j]) / (grid[j + 1] - grid[j])
+    return slope * (u - grid[j]) + nats[j]

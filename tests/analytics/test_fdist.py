@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from analytics.fdist import f_log_sf, f_tail_nats
+from analytics.fdist import f_log_sf, f_tail_nats, f_tail_nats_one
 
 # -ln P(F(d1, d2) >= f), reference values from an independent implementation (SciPy 1.17).
 REFERENCE = [
@@ -46,3 +46,10 @@ def test_heavier_tail_with_fewer_degrees_of_freedom():
     heavy = -f_log_sf(20.0, 4, 6)
     assert heavy < light
     assert math.isfinite(heavy)
+
+
+def test_one_value_path_equals_the_vectorised_table():
+    values = np.concatenate([[0.0, -1.0, 1e-5, 1e12], np.exp(np.linspace(-9.0, 26.0, 301))])
+    batch = f_tail_nats(values, 6, 10.0)
+    one = [f_tail_nats_one(v, 6, 10.0) for v in values.tolist()]
+    assert np.allclose(one, batch, rtol=1e-12, atol=1e-12)

@@ -161,6 +161,7 @@ def test_a_batch_of_assets_gets_the_same_figures_as_each_asset_alone():
         for a, model in enumerate(singles):
             t2, live = model.observe(streams[a][i])
             assert t2 == pytest.approx(t2_b[a], rel=1e-9, abs=1e-12) and live == live_b[a]
+            assert model.nats(t2) == pytest.approx(nats_b[a], rel=1e-12, abs=1e-12)
             if alert[a] and not model.in_episode:
                 model.begin_episode(t2)
             if model.in_episode and model.receded(t2, live, bool(quiet[a])) and not alert[a]:
