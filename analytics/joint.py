@@ -396,18 +396,36 @@ class JointModel:
 
     def begin_episode(self, t2: float) -> None:
         """:func:`joint_begin_episode` for this asset."""
-        joint_begin_episode(self._batch, np.array([t2]), np.array([True]))
+        s = self.state
+        s[_PEAK] = t2
+        s[_EPISODE] = 0.0
+        s[_SETTLED] = 0.0
 
     def receded(self, t2: float, live: bool, quiet: bool) -> bool:
-        """:func:`joint_receded` for this asset."""
-        receded = joint_receded(
-            self._batch, np.array([t2]), np.array([live]), np.array([quiet]), self.config
-        )
-        return bool(receded[0])
+        """:func:`joint_receded` for this asset (one-asset arithmetic, as :meth:`observe`)."""
+        s = self.state
+        if s[_EPISODE] < 0.0:
+            return False
+        s[_EPISODE] += 1.0
+        s[_PEAK] = max(float(s[_PEAK]), t2)
+        receded = bool(live and t2 < self.config.residue * s[_PEAK])
+        if receded and not quiet:
+            s[_SETTLED] = 1.0
+        elif not quiet:
+            s[_SETTLED] = 0.0
+        return receded
 
     def end_episode(self, level: np.ndarray) -> None:
         """:func:`joint_end_episode` for this asset, at its current fast ``level``."""
-        joint_end_episode(self._batch, level.reshape(1, -1), np.array([True]), self.config)
+        s = self.state
+        cfg = self.config
+        if s[_EPISODE] >= cfg.rebase_after and s[_SETTLED] > 0.0 and s[_NC] > 0.0:
+            s[_HEADER : _HEADER + self.k] = level
+            s[_NREF] = 1.0
+            s[_RELEARN] = float(cfg.relearn)
+        s[_EPISODE] = -1.0
+        s[_PEAK] = 0.0
+        s[_SETTLED] = 0.0
 
     def nats(self, t2: float) -> float:
         """Evidence of ``t2`` in nats (:func:`joint_nats`, same table, to 1e-12)."""
