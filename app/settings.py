@@ -178,6 +178,11 @@ class Settings:
     )
     edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
     edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
+    edge_motion_summary_s: float = _setting(
+        5.0,
+        "Seconds of each motion summary the gateway computes from a wearable's raw IMU blocks "
+        "(impact readings for the fall model are sent besides, as they happen).",
+    )
 
     # fleet
     topic_fleet_telemetry: str = _setting(
@@ -260,6 +265,19 @@ class Settings:
     )
     safety_impact_g: float = _setting(
         2.5, "Acceleration peak (g) of a wearable window counted as an impact (fall, collision)."
+    )
+    safety_fall_confirm_s: float = _setting(
+        30.0,
+        "Raw-motion wearables: event-time seconds after a suspected fall without recovery "
+        "(walking again) that confirm a man-down.",
+    )
+    safety_fall_model: str = _setting(
+        "",
+        "Fall model weights (JSON from python -m benchmarks.train_fall_model). Empty: the "
+        "packaged safety/fall_model.json.",
+    )
+    safety_fall_threshold: float = _setting(
+        0.0, "P(fall) from which a fall is suspected. 0: the threshold stored with the model."
     )
     safety_fatigue_raise: float = _setting(
         1.2, "Fatigue score (mean one-sided deviation from the worker's baseline) that raises."
