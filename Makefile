@@ -33,10 +33,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
 
-## bench-models: NAB and C-MAPSS scores beside the published ones (needs ../shared/benchmarks)
+## bench-models: NAB, C-MAPSS and WEDA-FALL scores beside the published ones (needs ../shared/benchmarks)
 bench-models: $(STAMP)
 	$(BIN)/python -m benchmarks.run_nab
 	$(BIN)/python -m benchmarks.run_cmapss
+	$(BIN)/python -m benchmarks.run_weda_fall
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

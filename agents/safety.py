@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agents.glue import EmitSender, keyed_agent, raw_topic, state_table, table_loader
-from safety.config import FATIGUE, MAN_DOWN, STATIONARY_CLUSTER, SafetyConfig
+from safety.config import FALL_SUSPECTED, FATIGUE, MAN_DOWN, STATIONARY_CLUSTER, SafetyConfig
 from safety.worker_engine import PRESENCE, WorkerEngine
 from safety.zone_engine import ZoneEngine
 
@@ -64,6 +64,7 @@ def register_safety(ctx: WorkerContext) -> tuple[WorkerEngine, ZoneEngine]:
         await worker_sender.send(workers.signal_lost())
         metrics.active_alerts.labels(DOMAIN, FATIGUE).set(workers.active[FATIGUE])
         metrics.active_alerts.labels(DOMAIN, MAN_DOWN).set(workers.active[MAN_DOWN])
+        metrics.active_alerts.labels(DOMAIN, FALL_SUSPECTED).set(workers.active[FALL_SUSPECTED])
         new = workers.out_of_order - reordered[0]
         if new:
             metrics.safety_reordered.inc(new)

@@ -7,7 +7,10 @@ detect a new shift, then
   the smoothed levels and the fatigue score, whose alert lifecycle (raise level held for
   ``fatigue_min_duration_s``) raises ``worker_fatigue`` with a haptic warning;
 * man-down: impact, then no motion for N seconds -> ``man_down`` (critical) with the wearable's
-  alarm, cleared when the worker moves again;
+  alarm, cleared when the worker moves again; for wearables whose motion the edge computes from
+  raw samples, two stages instead (:mod:`safety.fall_stage`): impact readings scored by the fall
+  model raise ``fall_suspected``, and no recovery within ``fall_confirm_s`` confirms the
+  ``man_down``;
 * presence: the worker's zone (from the site map, at the stationary anchor when stationary) and
   stationary spell go to the ``zone_presence`` topic keyed by zone - on a change of zone; with
   every reading of a worker stationary in a high-risk zone for nearly T seconds or more (the
@@ -30,7 +33,9 @@ import orjson
 
 from alerting import AlertTransition, Evidence, FeatureEvidence, clear_event, evaluate, raise_event
 from safety.commands import haptic_warning, man_down_alarm
-from safety.config import FATIGUE, MAN_DOWN, SafetyConfig, SafetyLimits
+from safety.config import FALL_SUSPECTED, FATIGUE, MAN_DOWN, SafetyConfig, SafetyLimits
+from safety.fall_model import FallModel
+from safety.fall_stage import FallJudge, follow_fall
 from safety.fatigue import CHANNELS
 from safety.man_down import ManDownStep
 from safety.redaction import redact_key, redact_wearable
@@ -46,6 +51,14 @@ log = logging.getLogger(__name__)
 
 MODEL_VERSION = "safety-1"
 PRESENCE = "zone_presence"
+
+
+def _note_device(state: WorkerState, reading: WearableTelemetry) -> None:
+    """Remember the wearable and site a worker was last heard through."""
+    if reading.device_id:
+        state.device_id = reading.device_id
+    if reading.site:
+        state.site = reading.site
 
 
 def alert_emit(transition: AlertTransition) -> Emit:
@@ -72,12 +85,14 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         limits: SafetyLimits,
         load_state: Callable[[str], bytes | None],
         clock: Callable[[], float] = time.time,
+        fall_model: FallModel | None = None,
     ) -> None:
         super().__init__(load_state, WorkerState.from_bytes, limits.flush_every, limits, clock)
         self.config = config
         self.limits = limits
         self.out_of_order = 0
-        self.active = {FATIGUE: 0, MAN_DOWN: 0}
+        self.active = {FATIGUE: 0, MAN_DOWN: 0, FALL_SUSPECTED: 0}
+        self.falls = FallJudge(config, fall_model or FallModel.load(config.fall_model))
         self._heard: dict[str, float] = {}  # worker -> wall time its last reading was taken in
 
     def handle(self, raw: bytes, meta: RecordMeta) -> list[Emit]:
@@ -89,20 +104,55 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             return [self.dead_letter(raw, err, meta, now)]
         entry = self.cache.entry(reading.worker_id, meta.partition, WorkerState)
         state = entry.state
-        last = state.last_ts
-        if not math.isnan(last) and reading.ts <= last:
-            if reading.ts < last - self.limits.max_lateness_s:
-                late = ValidationError(
-                    "timestamp_too_old",
-                    f"ts={reading.ts!r} is {last - reading.ts:.3f} s behind the worker's newest "
-                    f"event time, max lateness {self.limits.max_lateness_s!r} s",
-                )
-                return [self.dead_letter(raw, late, meta, now)]
-            self.out_of_order += 1  # a redelivered or reordered window: already accounted for
-            return []
+        if reading.impact is not None:
+            return self._impact(raw, reading, entry, meta, now)
+        stale = self._stale(raw, reading.ts, state.last_ts, meta, now, "")
+        if stale is not None:
+            return stale
         entry.touch()
         self._heard[reading.worker_id] = now
         return self._process(reading, entry, now)
+
+    def _impact(
+        self,
+        raw: bytes,
+        reading: WearableTelemetry,
+        entry: Entry[WorkerState],
+        meta: RecordMeta,
+        now: float,
+    ) -> list[Emit]:
+        """An impact reading (ordered apart from the summary windows): the fall model's turn."""
+        state = entry.state
+        stale = self._stale(raw, reading.ts, state.last_impact_ts, meta, now, "impact reading ")
+        if stale is not None:
+            return stale
+        entry.touch()
+        self._heard[reading.worker_id] = now
+        state.last_impact_ts = reading.ts
+        _note_device(state, reading)
+        suspicion = self.falls.judge(reading, state, now)
+        if suspicion is None:
+            return []
+        entry.flush_soon()
+        return [self._alert(suspicion.transition), command_emit(suspicion.command)]
+
+    def _stale(
+        self, raw: bytes, ts: float, last: float, meta: RecordMeta, now: float, what: str
+    ) -> list[Emit] | None:
+        """None when ``ts`` is newer than ``last`` (the worker's newest of its kind); else the
+        outcome of a reading that is not: a dead letter beyond the lateness bound, or nothing
+        (counted) for a redelivered or reordered one, already accounted for."""
+        if math.isnan(last) or ts > last:
+            return None
+        if ts < last - self.limits.max_lateness_s:
+            late = ValidationError(
+                "timestamp_too_old",
+                f"{what}ts={ts!r} is {last - ts:.3f} s behind the worker's newest "
+                f"event time, max lateness {self.limits.max_lateness_s!r} s",
+            )
+            return [self.dead_letter(raw, late, meta, now)]
+        self.out_of_order += 1
+        return []
 
     def signal_lost(self) -> list[Emit]:
         """Man-down for workers whose wearable went silent after an impact.
@@ -158,10 +208,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             previous = math.nan
         state.last_ts = r.ts
         gap = 0.0 if math.isnan(previous) else r.ts - previous
-        if r.device_id:
-            state.device_id = r.device_id
-        if r.site:
-            state.site = r.site
+        _note_device(state, r)
         self._fatigue(r, entry, gap, now, out)
         self._man_down(r, entry, now, gap, out)
         self._presence(r, state, out)
@@ -174,7 +221,12 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         state.shift_start = r.ts
         state.fatigue.new_shift()
         state.man_down.disarm()
-        for kind, alert in ((FATIGUE, state.fatigue_alert), (MAN_DOWN, state.man_down_alert)):
+        alerts = (
+            (FATIGUE, state.fatigue_alert),
+            (MAN_DOWN, state.man_down_alert),
+            (FALL_SUSPECTED, state.fall_alert),
+        )
+        for kind, alert in alerts:
             transition = clear_event(
                 self.config.policies[kind],
                 alert,
@@ -283,30 +335,36 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         cfg = self.config
         state = entry.state
         detector = state.man_down
-        step = detector.update(r, cfg, gap)
-        policy = cfg.policies[MAN_DOWN]
+        step = follow_fall(detector, r, cfg) if r.edge_motion else detector.update(r, cfg, gap)
         if step is ManDownStep.ARMED:
             entry.flush_soon()  # an impact is rare; a restart must not forget it
         elif step is ManDownStep.DOWN:
             zone = cfg.site_map.zone_at(r.x_m, r.y_m)
             still = r.ts - detector.impact_ts
+            what = "no recovery" if r.edge_motion else "no motion"
             detail = (
-                f"impact {detector.impact_peak:.1f} g then no motion for {still:.0f} s "
+                f"impact {detector.impact_peak:.1f} g then {what} for {still:.0f} s "
                 f"in {zone.id} ({zone.name})"
             )
-            facts = {"still_s": round(still, 1)}
+            facts: dict[str, Any] = {"still_s": round(still, 1)}
+            if r.edge_motion:
+                facts["basis"] = "fall_suspected_no_recovery"
             self._raise_man_down(r.worker_id, entry, r.ts, (r.x_m, r.y_m), facts, detail, now, out)
         elif step is ManDownStep.RECOVERED:
-            transition = clear_event(
-                policy,
-                state.man_down_alert,
-                asset_id=r.worker_id,
-                ts=r.ts,
-                detail="motion resumed",
-            )
-            if transition is not None:
-                entry.flush_soon()
-                out.append(self._alert(transition))
+            for kind, alert in (
+                (MAN_DOWN, state.man_down_alert),
+                (FALL_SUSPECTED, state.fall_alert),
+            ):
+                transition = clear_event(
+                    cfg.policies[kind],
+                    alert,
+                    asset_id=r.worker_id,
+                    ts=r.ts,
+                    detail="motion resumed",
+                )
+                if transition is not None:
+                    entry.flush_soon()
+                    out.append(self._alert(transition))
 
     def _raise_man_down(
         self,
