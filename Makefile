@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: engine, worker and simulator throughput and per-asset state size (make bench)
+## bench: engine, worker, simulator and edge-motion throughput and per-asset state size (make bench)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
 
