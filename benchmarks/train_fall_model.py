@@ -215,7 +215,7 @@ def report(held: HeldOut) -> str:
         s = held.score(subject)
         lines.append(
             f"| {subject} | {threshold:.4f} | {s.falls} | {s.tp} | {s.adls} | "
-            f"{s.false_positives} | {cell(s.f1)} | {cell(s.sensitivity)} | "
+            f"{s.false_positives} | {cell(s.f1 if s.falls else None)} | {cell(s.sensitivity)} | "
             f"{cell(s.specificity)} | {cell(s.median_delay_s)} |"
         )
     s = held.score()
