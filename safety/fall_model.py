@@ -388,8 +388,14 @@ class FallModel(base.Classifier):
         return model
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON."""
-        path.write_bytes(orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+        """Write the model as JSON: one line per top-level key (weights compact), the
+        provenance indented for reading."""
+        lines = []
+        for key, value in self.to_dict().items():
+            option = orjson.OPT_INDENT_2 if key == "info" else 0
+            text = orjson.dumps(value, option=option).decode().replace("\n", "\n  ")
+            lines.append(f"  {orjson.dumps(key).decode()}: {text}")
+        path.write_text("{\n" + ",\n".join(lines) + "\n}\n")
 
     @classmethod
     def load(cls, path: str | Path = "") -> FallModel:
