@@ -294,9 +294,6 @@ class MotionTracker:
     def _due(self) -> list[MotionWindow]:
         """Evaluate every grid time up to the newest sample."""
         t = self._acc.times()
-        if math.isnan(self._session_start):
-            self._restart(float(t[0]))
-            t = self._acc.times()
         last = math.floor(float(t[-1]) / HOP_S + 1e-9)
         first = self._next_hop
         if last < first:
