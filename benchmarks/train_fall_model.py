@@ -16,8 +16,9 @@ DIR holds recorded trials in the WEDA-FALL layout (:mod:`safety.recordings`), e.
    ``aiot detect-falls`` would (an alarm at the first reading reaching the threshold). The
    report gives every held-out fold and the pooled figures (:mod:`benchmarks.weda_fall`).
 4. The shipped model: trained on every subject, threshold from a grouped cross-validation over
-   all of them, written with its provenance and the held-out figures (``-o``, default
-   ``safety/fall_model.json``). The data itself is never written.
+   all of them, written with its provenance and the held-out figures (``-o``, default: the
+   packaged ``fall_model.json`` beside :mod:`safety.fall_model`). The data itself is never
+   written.
 
 Hyper-parameters (:class:`safety.fall_model.TrainingConfig`) are fixed in advance; ``--hidden``,
 ``--members``, ``--epochs`` change them.
@@ -39,7 +40,14 @@ from numpy.typing import NDArray
 from app.settings import Settings
 from benchmarks.weda_fall import EARLY_S, LATE_S, FallScore, Trial, score_trials
 from edge.motion import FEATURES_VERSION
-from safety.fall_model import INPUTS, FallModel, TrainingConfig, impact_inputs, inputs_matrix
+from safety.fall_model import (
+    INPUTS,
+    PACKAGED_MODEL,
+    FallModel,
+    TrainingConfig,
+    impact_inputs,
+    inputs_matrix,
+)
 from safety.recordings import read_fall_windows, read_recordings
 from safety.replay import FallReplay
 
@@ -53,8 +61,6 @@ __all__ = [
     "train",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUTPUT = PROJECT_ROOT / "safety" / "fall_model.json"
 FALL_MARGIN_S = (0.5, 1.0)
 """An impact counts as the fall's when its peak lies from 0.5 s before the start to 1 s after
 the end of the fall."""
@@ -233,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m benchmarks.train_fall_model", description=__doc__
     )
     parser.add_argument("directory", help="recorded trials in the WEDA-FALL layout")
-    parser.add_argument("-o", "--output", default=str(DEFAULT_OUTPUT), help="weights file to write")
+    parser.add_argument("-o", "--output", default=str(PACKAGED_MODEL), help="weights file to write")
     defaults = TrainingConfig()
     parser.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden units")
     parser.add_argument("--members", type=int, default=defaults.members, help="networks")

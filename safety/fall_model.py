@@ -25,7 +25,6 @@ import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +47,8 @@ __all__ = [
 ]
 
 FORMAT = 1
-PACKAGED_MODEL = "fall_model.json"
-"""File name of the shipped weights inside the ``safety`` package."""
+PACKAGED_MODEL = Path(__file__).resolve().with_name("fall_model.json")
+"""The shipped weights, beside this module (package data)."""
 
 
 def _input_names() -> tuple[str, ...]:
@@ -404,13 +403,10 @@ class FallModel(base.Classifier):
         Raises ``ValueError`` naming the file when it cannot be used.
         """
         try:
-            if path:
-                raw = Path(path).read_bytes()
-            else:
-                raw = resources.files("safety").joinpath(PACKAGED_MODEL).read_bytes()
+            raw = Path(path or PACKAGED_MODEL).read_bytes()
             return cls.from_dict(orjson.loads(raw))
         except (OSError, orjson.JSONDecodeError, ValueError) as exc:
-            where = path or f"the packaged safety/{PACKAGED_MODEL}"
+            where = path or f"the packaged {PACKAGED_MODEL.name}"
             raise ValueError(
                 f"cannot use fall model {where}: {exc}; retrain it with "
                 "python -m benchmarks.train_fall_model DIR or unset AIOT_SAFETY_FALL_MODEL"
