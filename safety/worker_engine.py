@@ -31,7 +31,15 @@ from typing import Any
 
 import orjson
 
-from alerting import AlertTransition, Evidence, FeatureEvidence, clear_event, evaluate, raise_event
+from alerting import (
+    AlertState,
+    AlertTransition,
+    Evidence,
+    FeatureEvidence,
+    clear_event,
+    evaluate,
+    raise_event,
+)
 from safety.commands import haptic_warning, man_down_alarm
 from safety.config import FALL_SUSPECTED, FATIGUE, MAN_DOWN, SafetyConfig, SafetyLimits
 from safety.fall_model import FallModel
@@ -226,13 +234,20 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             (MAN_DOWN, state.man_down_alert),
             (FALL_SUSPECTED, state.fall_alert),
         )
+        self._clear(entry, r, alerts, "wearable back at the start of a new shift", out)
+
+    def _clear(
+        self,
+        entry: Entry[WorkerState],
+        r: WearableTelemetry,
+        alerts: tuple[tuple[str, AlertState], ...],
+        detail: str,
+        out: list[Emit],
+    ) -> None:
+        """Clear the given alerts of the worker (those active), written soon."""
         for kind, alert in alerts:
             transition = clear_event(
-                self.config.policies[kind],
-                alert,
-                asset_id=r.worker_id,
-                ts=r.ts,
-                detail="wearable back at the start of a new shift",
+                self.config.policies[kind], alert, asset_id=r.worker_id, ts=r.ts, detail=detail
             )
             if transition is not None:
                 entry.flush_soon()
@@ -351,20 +366,8 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                 facts["basis"] = "fall_suspected_no_recovery"
             self._raise_man_down(r.worker_id, entry, r.ts, (r.x_m, r.y_m), facts, detail, now, out)
         elif step is ManDownStep.RECOVERED:
-            for kind, alert in (
-                (MAN_DOWN, state.man_down_alert),
-                (FALL_SUSPECTED, state.fall_alert),
-            ):
-                transition = clear_event(
-                    cfg.policies[kind],
-                    alert,
-                    asset_id=r.worker_id,
-                    ts=r.ts,
-                    detail="motion resumed",
-                )
-                if transition is not None:
-                    entry.flush_soon()
-                    out.append(self._alert(transition))
+            alerts = ((MAN_DOWN, state.man_down_alert), (FALL_SUSPECTED, state.fall_alert))
+            self._clear(entry, r, alerts, "motion resumed", out)
 
     def _raise_man_down(
         self,
