@@ -30,15 +30,16 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## bench: engine, worker and simulator throughput and per-asset state size (make bench)
+## bench: engine, worker, simulator and edge-motion throughput and per-asset state size (make bench)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
 
-## bench-models: NAB, SKAB and C-MAPSS scores beside the published ones (needs ../shared/benchmarks)
+## bench-models: NAB, SKAB, C-MAPSS and WEDA-FALL scores beside the published ones (needs ../shared/benchmarks)
 bench-models: $(STAMP)
 	$(BIN)/python -m benchmarks.run_nab
 	$(BIN)/python -m benchmarks.run_skab
 	$(BIN)/python -m benchmarks.run_cmapss
+	$(BIN)/python -m benchmarks.run_weda_fall
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -154,6 +154,11 @@ class Settings:
     )
     edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
     edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
+    edge_motion_summary_s: float = _setting(
+        5.0,
+        "Seconds of each motion summary the gateway computes from a wearable's raw IMU blocks "
+        "(impact readings for the fall model are sent besides, as they happen).",
+    )
 
     fleet_sim_vehicles: int = _setting(12, "make run: simulated trucks.")
     fleet_sim_days: int = _setting(16, "make run: simulated days, compressed into the run.")

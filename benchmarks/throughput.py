@@ -1,6 +1,6 @@
-"""``make bench``: speed and memory of the maintenance path, measured, never asserted in tests.
+"""``make bench``: speed and memory of the maintenance path and the edge, measured, never asserted.
 
-Three figures, each with the conditions it was measured under:
+Four figures, each with the conditions it was measured under:
 
 1. **engine**: the Faust-free :class:`~maintenance.engine.MaintenanceEngine` alone - events/s
    of one core over simulated readings of many assets, and the per-asset state size
@@ -9,8 +9,14 @@ Three figures, each with the conditions it was measured under:
    to the last consumed record of a pre-produced backlog (Kafka, Faust, engine, table writes and
    output sends included).
 3. **simulator**: advancing and encoding 100k motors by one reading interval.
+4. **edge motion**: one gateway core turning raw IMU blocks of many wearables (50 Hz, 1 s
+   blocks, accelerometer and gyroscope) into motion features - the features alone
+   (:class:`app.edge.motion.MotionTracker`) and the whole message path of the gateway
+   (:meth:`app.edge.processor.EdgeProcessor.handle`: JSON, validation, pseudonym, features,
+   records), as seconds of one core per second of data.
 
-Run: ``python -m benchmarks.throughput [--assets N] [--readings K] [--worker-records N]``.
+Run: ``python -m benchmarks.throughput [--assets N] [--readings K] [--worker-records N]
+[--wearables N]``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import orjson
 from aiokafka import AIOKafkaProducer
 
 from agents.maintenance.config import MaintenanceConfig
@@ -35,7 +43,7 @@ from app.kafka.topics import ensure_topics
 from app.settings import Settings
 from app.simulator.motors import MotorFleet
 
-__all__ = ["bench_engine", "bench_simulator", "bench_worker", "main"]
+__all__ = ["bench_edge_motion", "bench_engine", "bench_simulator", "bench_worker", "main"]
 
 HOUR = 3600.0
 
@@ -118,6 +126,76 @@ def bench_simulator(motors: int) -> dict[str, float]:
     return {"motors": motors, "readings": encoded, "advance_s": advanced, "advance_encode_s": total}
 
 
+def _imu_second(second: int, wearable: int, fs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One second of a wearable's wrist motion (g, deg/s): walking, and for one wearable in
+    ten an impact every ten seconds (candidate falls: the expensive path)."""
+    t = second + np.arange(fs) / fs + wearable * 1e-3
+    phase = 2 * np.pi * 1.8 * t
+    accel = np.empty((fs, 3))
+    accel[:, 0] = -(1.0 + 0.3 * np.maximum(np.sin(phase), 0.0) ** 2)
+    accel[:, 1] = 0.15 * np.sin(phase / 2)
+    accel[:, 2] = 0.05
+    if wearable % 10 == 0 and second % 10 == 3:
+        accel[fs // 2] = [0.5, 0.8, 3.5]
+    gyro = 60.0 * np.abs(np.sin(phase / 2)) + 5.0
+    return t, accel, gyro
+
+
+def bench_edge_motion(wearables: int, seconds: int, fs: int = 50) -> dict[str, float]:
+    """Seconds of one core per second of data for ``wearables`` at ``fs`` Hz in 1 s blocks."""
+    from app.edge.config import EdgeConfig
+    from app.edge.motion import G, MotionTracker
+    from app.edge.processor import EdgeProcessor
+    from app.edge.topics import telemetry_topic
+
+    start = time.time() - seconds - 60.0
+    trackers = [MotionTracker() for _ in range(wearables)]
+    features_s = 0.0
+    windows = 0
+    for second in range(seconds):
+        for w, tracker in enumerate(trackers):
+            t, accel, gyro = _imu_second(second, w, fs)
+            t0 = time.perf_counter()
+            windows += len(tracker.push(start + t, accel, start + t, gyro))
+            features_s += time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(edge_data_dir=tmp)
+        processor = EdgeProcessor(EdgeConfig.from_settings(settings, "bench"), b"bench-secret")
+        topics = [telemetry_topic("bench", f"band-{w}") for w in range(wearables)]
+        gateway_s = 0.0
+        records = 0
+        for second in range(seconds):
+            for w in range(wearables):
+                t, accel, gyro = _imu_second(second, w, fs)
+                axes = np.radians(np.column_stack([gyro, np.zeros(fs), np.zeros(fs)]))
+                payload = orjson.dumps(
+                    {
+                        "kind": "wearable",
+                        "worker_id": f"worker-{w}",
+                        "ts": start + float(t[0]),
+                        "x_m": 10.0,
+                        "y_m": 20.0,
+                        "imu": {
+                            "accel": np.round(accel * G, 3).tolist(),
+                            "t": np.round(t - t[0], 4).tolist(),
+                            "gyro": np.round(axes, 4).tolist(),
+                        },
+                    }
+                )
+                t0 = time.perf_counter()
+                outcome = processor.handle(topics[w], payload)
+                gateway_s += time.perf_counter() - t0
+                records += len(outcome.outbound)
+    return {
+        "wearables": wearables,
+        "seconds": seconds,
+        "features_core_share": features_s / seconds,
+        "gateway_core_share": gateway_s / seconds,
+        "windows_per_s": windows / seconds,
+        "records_per_s": records / seconds,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks and print one line each."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.throughput", description=__doc__)
@@ -125,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--readings", type=int, default=100)
     parser.add_argument("--worker-records", type=int, default=100_000)
     parser.add_argument("--sim-motors", type=int, default=100_000)
+    parser.add_argument("--wearables", type=int, default=1000)
+    parser.add_argument("--wearable-seconds", type=int, default=20)
     args = parser.parse_args(argv)
     engine = bench_engine(args.assets, args.readings)
     print(
@@ -142,6 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"simulator: {sim['motors']:.0f} motors, one interval: advance {sim['advance_s']:.3f} s, "
         f"advance+encode {sim['advance_encode_s']:.3f} s ({sim['readings']:.0f} readings)"
+    )
+    edge = bench_edge_motion(args.wearables, args.wearable_seconds)
+    print(
+        f"edge motion: {edge['wearables']:.0f} wearables at 50 Hz in 1 s blocks "
+        f"({edge['seconds']:.0f} s of data): features {edge['features_core_share']:.2f} s of one "
+        f"core per second, whole gateway message path {edge['gateway_core_share']:.2f} s; "
+        f"{edge['records_per_s']:,.0f} records/s forwarded"
     )
     return 0
 

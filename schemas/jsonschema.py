@@ -75,6 +75,27 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema mapping for field type {tp!r}")
 
 
+def _bounded(schema: dict[str, Any], low: float, high: float) -> dict[str, Any]:
+    """Add ``minimum``/``maximum`` to a number schema, or to the items of an array schema
+    (also inside an optional ``anyOf``)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_bounded(part, low, high) for part in schema["anyOf"]]}
+    if schema.get("type") == "null":
+        return schema
+    if schema.get("type") == "array":
+        return {**schema, "items": _bounded(schema["items"], low, high)}
+    return {**schema, "minimum": low, "maximum": high}
+
+
+def _sized(schema: dict[str, Any], length: int) -> dict[str, Any]:
+    """Fix the length of an array schema (also inside an optional ``anyOf``)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_sized(part, length) for part in schema["anyOf"]]}
+    if schema.get("type") == "array":
+        return {**schema, "minItems": length, "maxItems": length}
+    return schema
+
+
 def _field_schema(cls: type, item: Field[Any], tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     """Build the property schema of one dataclass field."""
     schema = _type_schema(tp, defs)
@@ -82,8 +103,11 @@ def _field_schema(cls: type, item: Field[Any], tp: Any, defs: dict[str, Any]) ->
     description = item.metadata.get("doc") or (bounds.doc if bounds else "")
     if bounds is not None:
         unit = f" Unit: {bounds.unit}." if bounds.unit else ""
-        schema = {**schema, "minimum": bounds.low, "maximum": bounds.high}
+        schema = _bounded(schema, bounds.low, bounds.high)
         description = f"{description}{unit}"
+    length = getattr(cls, "LENGTHS", {}).get(item.name)
+    if length is not None:
+        schema = _sized(schema, length)
     if item.name in getattr(cls, "ID_FIELDS", ()):
         schema = {**schema, "pattern": ID_PATTERN}
     if item.default is not MISSING:

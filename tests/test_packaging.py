@@ -7,7 +7,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import orjson
 import pytest
+
+from agents.safety.fall_model import FallModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,4 +54,10 @@ def test_wheel_holds_no_tests_or_benchmarks(wheel: zipfile.ZipFile) -> None:
 def test_wheel_carries_the_package_data(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     assert "agents/safety/site_map.toml" in names
+    assert "agents/safety/fall_model.json" in names
     assert any(n.startswith("schemas/jsonschema/") and n.endswith(".json") for n in names)
+
+
+def test_the_wheels_fall_model_is_the_packaged_one(wheel: zipfile.ZipFile) -> None:
+    shipped = FallModel.from_dict(orjson.loads(wheel.read("agents/safety/fall_model.json")))
+    assert shipped.version == FallModel.load().version

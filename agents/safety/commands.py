@@ -19,6 +19,7 @@ SOURCE = "safety"
 HAPTIC_PATTERNS: dict[str, tuple[float, float]] = {
     "fatigue": (2.0, 400.0),
     "cluster": (3.0, 250.0),
+    "fall_check": (4.0, 600.0),
 }
 """Kind of warning -> (pulses, pulse length in ms) of the vibration pattern."""
 

@@ -2,7 +2,9 @@
 
 Thresholds and durations are in event time, so an accelerated simulation or a replay raises
 exactly the alerts a real-time run would. K, T and N of the issue are
-``cluster_min_workers``, ``cluster_min_dwell_s`` and ``man_down_still_s``.
+``cluster_min_workers``, ``cluster_min_dwell_s`` and ``man_down_still_s``. Wearables whose motion
+the edge computes from raw IMU samples get a two-stage man-down instead: ``fall_suspected``
+from the fall model, ``man_down`` when no recovery follows within ``fall_confirm_s``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from app.core.alerting import AlertPolicy, Severity
 
 __all__ = [
     "DOMAIN",
+    "FALL_SUSPECTED",
     "FATIGUE",
     "MAN_DOWN",
     "STATIONARY_CLUSTER",
@@ -24,6 +27,7 @@ __all__ = [
 DOMAIN = "safety"
 FATIGUE = "worker_fatigue"
 MAN_DOWN = "man_down"
+FALL_SUSPECTED = "fall_suspected"
 STATIONARY_CLUSTER = "stationary_cluster"
 
 
@@ -50,7 +54,11 @@ class SafetyConfig:
         man_down_still_s: N, seconds without motion after an impact that make a man-down.
         signal_lost_s: wall-clock seconds of silence from a wearable whose detector is armed
             (an impact, no motion since) after which the worker is reported down.
-        impact_g: acceleration peak counted as an impact.
+        impact_g: acceleration peak counted as an impact (wearables sending summaries).
+        fall_confirm_s: seconds after a suspected fall's impact without recovery (walking
+            again, or an upright posture when reported) that confirm a man-down.
+        fall_model: file of the fall model's weights; empty: the packaged ones.
+        fall_threshold: P(fall) from which a fall is suspected; 0: the model's own threshold.
         still_std_g: acceleration std below which a window shows no motion (lying still).
         lying_tilt_deg: trunk tilt from which a posture is not upright (when reported).
         still_radius_m: displacement from the anchor within which a worker stays stationary.
@@ -75,6 +83,9 @@ class SafetyConfig:
     man_down_still_s: float = 30.0
     signal_lost_s: float = 60.0
     impact_g: float = 2.5
+    fall_confirm_s: float = 30.0
+    fall_model: str = ""
+    fall_threshold: float = 0.0
     still_std_g: float = 0.05
     lying_tilt_deg: float = 45.0
     still_radius_m: float = 3.0
@@ -93,11 +104,13 @@ class SafetyConfig:
     policies: dict[str, AlertPolicy] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        """Build the three alert policies from the parameters."""
+        """Build the alert policies from the parameters."""
         if self.cluster_min_workers < 2:
             raise ValueError("cluster_min_workers (K) must be >= 2")
         if self.cluster_min_dwell_s <= 0 or self.man_down_still_s <= 0:
             raise ValueError("cluster_min_dwell_s (T) and man_down_still_s (N) must be > 0")
+        if self.fall_confirm_s <= 0 or not 0.0 <= self.fall_threshold < 1.0:
+            raise ValueError("fall_confirm_s must be > 0 and fall_threshold in [0, 1)")
         self.policies.update(
             {
                 FATIGUE: AlertPolicy(
@@ -121,6 +134,15 @@ class SafetyConfig:
                     min_duration_s=0.0,
                     cooldown_s=0.0,
                     severities=((0.0, Severity.CRITICAL),),
+                ),
+                FALL_SUSPECTED: AlertPolicy(
+                    alert_type=FALL_SUSPECTED,
+                    domain=DOMAIN,
+                    raise_threshold=1.0,
+                    clear_threshold=0.5,
+                    min_duration_s=0.0,
+                    cooldown_s=0.0,
+                    severities=((0.0, Severity.WARNING),),
                 ),
                 STATIONARY_CLUSTER: AlertPolicy(
                     alert_type=STATIONARY_CLUSTER,
@@ -150,6 +172,9 @@ class SafetyConfig:
             man_down_still_s=settings.safety_man_down_still_s,
             signal_lost_s=settings.safety_signal_lost_s,
             impact_g=settings.safety_impact_g,
+            fall_confirm_s=settings.safety_fall_confirm_s,
+            fall_model=settings.safety_fall_model,
+            fall_threshold=settings.safety_fall_threshold,
             fatigue_raise=settings.safety_fatigue_raise,
             fatigue_clear=settings.safety_fatigue_raise / 2.0,
             fatigue_min_duration_s=settings.safety_fatigue_min_duration_s,

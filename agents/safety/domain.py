@@ -1,9 +1,10 @@
 """The workforce-safety domain as the runtime sees it: topics, the worker and zone agents.
 
 * ``safety_workers`` (keyed by pseudonymous worker): wearable readings from the edge through
-  :class:`~agents.safety.worker_engine.WorkerEngine` - fatigue and man-down alerts, haptic
-  warnings and alarms - and each worker's zone presence, sent to the zone-presence topic
-  keyed by zone (the repartition). State in the ``safety_worker_state`` table.
+  :class:`~agents.safety.worker_engine.WorkerEngine` - fatigue, man-down and (for raw-motion
+  wearables) fall-suspected alerts, haptic warnings and alarms - and each worker's zone
+  presence, sent to the zone-presence topic keyed by zone (the repartition). State in the
+  ``safety_worker_state`` table.
 * ``safety_zones`` (keyed by zone): zone presence through
   :class:`~agents.safety.zone_engine.ZoneEngine` - stationary-group alerts in high-risk zones
   and haptic warnings to the group. State in the ``safety_zone_state`` table.
@@ -13,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agents.safety.config import DOMAIN, FATIGUE, MAN_DOWN, STATIONARY_CLUSTER, SafetyConfig
+from agents.safety.config import (
+    DOMAIN,
+    FALL_SUSPECTED,
+    FATIGUE,
+    MAN_DOWN,
+    STATIONARY_CLUSTER,
+    SafetyConfig,
+)
 from agents.safety.settings import SafetySettings
 from agents.safety.worker_engine import PRESENCE, WorkerEngine
 from agents.safety.zone_engine import ZoneEngine
@@ -79,7 +87,7 @@ def declare(ctx: DomainContext[SafetySettings]) -> DomainPlan:
                 key_field="zone_id",
             ),
         ),
-        alert_types=(FATIGUE, MAN_DOWN, STATIONARY_CLUSTER),
+        alert_types=(FATIGUE, MAN_DOWN, FALL_SUSPECTED, STATIONARY_CLUSTER),
         tick=tick,
     )
 

@@ -99,10 +99,14 @@ class ManDownDetector:
         return ManDownStep.NOTHING
 
     def _arm(self, reading: WearableTelemetry) -> None:
-        self.impact_ts = reading.ts
-        self.impact_peak = reading.accel_peak_g
-        self.impact_x = reading.x_m
-        self.impact_y = reading.y_m
+        self.arm(reading.ts, reading.accel_peak_g, reading.x_m, reading.y_m)
+
+    def arm(self, ts: float, peak_g: float, x: float, y: float) -> None:
+        """Start counting from an impact at event time ``ts`` (peak, position)."""
+        self.impact_ts = ts
+        self.impact_peak = peak_g
+        self.impact_x = x
+        self.impact_y = y
         self.jumped = False
 
     def mark_down(self) -> None:

@@ -15,7 +15,7 @@ __all__ = ["SafetySettings"]
 
 @dataclass(frozen=True, slots=True)
 class SafetySettings:
-    """Topics, site map, fatigue, man-down and stationary-group settings of the safety domain."""
+    """Topics, site map, fatigue, man-down, fall-stage and stationary-group settings of safety."""
 
     edge_topic_wearables: str = setting(
         "aiot.safety.wearable.v1", "Wearable readings forwarded by the edge (pseudonymised)."
@@ -47,6 +47,19 @@ class SafetySettings:
     )
     safety_impact_g: float = setting(
         2.5, "Acceleration peak (g) of a wearable window counted as an impact (fall, collision)."
+    )
+    safety_fall_confirm_s: float = setting(
+        30.0,
+        "Raw-motion wearables: event-time seconds after a suspected fall without recovery "
+        "(walking again) that confirm a man-down.",
+    )
+    safety_fall_model: str = setting(
+        "",
+        "Fall model weights (JSON from python -m benchmarks.train_fall_model). Empty: the "
+        "packaged agents/safety/fall_model.json.",
+    )
+    safety_fall_threshold: float = setting(
+        0.0, "P(fall) from which a fall is suspected. 0: the threshold stored with the model."
     )
     safety_fatigue_raise: float = setting(
         1.2, "Fatigue score (mean one-sided deviation from the worker's baseline) that raises."

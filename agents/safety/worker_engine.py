@@ -7,7 +7,10 @@ detect a new shift, then
   the smoothed levels and the fatigue score, whose alert lifecycle (raise level held for
   ``fatigue_min_duration_s``) raises ``worker_fatigue`` with a haptic warning;
 * man-down: impact, then no motion for N seconds -> ``man_down`` (critical) with the wearable's
-  alarm, cleared when the worker moves again;
+  alarm, cleared when the worker moves again; for wearables whose motion the edge computes from
+  raw samples, two stages instead (:mod:`agents.safety.fall_stage`): impact readings scored by
+  the fall model raise ``fall_suspected``, and no recovery within ``fall_confirm_s`` confirms
+  the ``man_down``;
 * presence: the worker's zone (from the site map, at the stationary anchor when stationary) and
   stationary spell go to the ``zone_presence`` topic keyed by zone - on a change of zone; with
   every reading of a worker stationary in a high-risk zone for nearly T seconds or more (the
@@ -28,7 +31,9 @@ from dataclasses import replace
 from typing import Any
 
 from agents.safety.commands import command_output, haptic_warning, man_down_alarm
-from agents.safety.config import FATIGUE, MAN_DOWN, SafetyConfig
+from agents.safety.config import FALL_SUSPECTED, FATIGUE, MAN_DOWN, SafetyConfig
+from agents.safety.fall_model import FallModel
+from agents.safety.fall_stage import FallJudge, follow_fall
 from agents.safety.fatigue import CHANNELS
 from agents.safety.man_down import ManDownStep
 from agents.safety.redaction import redact_key, redact_wearable
@@ -44,6 +49,7 @@ from app.core import (
     dead_letter,
 )
 from app.core.alerting import (
+    AlertState,
     Evidence,
     FeatureEvidence,
     alert_output,
@@ -62,6 +68,24 @@ MODEL_VERSION = "safety-1"
 PRESENCE = "zone_presence"
 
 
+def _note_device(state: WorkerState, reading: WearableTelemetry) -> None:
+    """Remember the wearable and site a worker was last heard through."""
+    if reading.device_id:
+        state.device_id = reading.device_id
+    if reading.site:
+        state.site = reading.site
+
+
+def _newest(state: WorkerState) -> float:
+    """The worker's newest event time, of a summary window or an impact reading (NaN before
+    the first): the lateness bound of every reading."""
+    if math.isnan(state.last_impact_ts):
+        return state.last_ts
+    if math.isnan(state.last_ts):
+        return state.last_impact_ts
+    return max(state.last_ts, state.last_impact_ts)
+
+
 class WorkerEngine(KeyedEngine[WorkerState]):
     """Stateful processor of one worker-agent's partitions (see the module docstring)."""
 
@@ -71,10 +95,12 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         limits: StreamLimits,
         load_state: StateLoader,
         clock: Callable[[], float] = time.time,
+        fall_model: FallModel | None = None,
     ) -> None:
         super().__init__(load_state, WorkerState.from_bytes, limits, clock)
         self.config = config
         self.out_of_order = 0
+        self.falls = FallJudge(config, fall_model or FallModel.load(config.fall_model))
         self._heard: dict[str, float] = {}  # worker -> wall time its last reading was taken in
         self.route(
             "wearables",
@@ -84,21 +110,42 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                 create=lambda reading: WorkerState(),
                 apply=self._on_reading,
                 event_ts=lambda reading: reading.ts,
-                newest_ts=lambda state: state.last_ts,
+                newest_ts=_newest,
             ),
         )
 
     def _on_reading(
         self, reading: WearableTelemetry, entry: Entry[WorkerState], now: float
     ) -> list[Output]:
-        """One wearable reading: a redelivered or reordered window was already accounted for."""
-        last = entry.state.last_ts
+        """One wearable reading: a redelivered or reordered one was already accounted for.
+
+        Impact readings are ordered apart from the summary windows (the edge sends them at
+        fixed ages of an impact, after windows that may be newer).
+        """
+        impact = reading.impact is not None
+        state = entry.state
+        last = state.last_impact_ts if impact else state.last_ts
         if not math.isnan(last) and reading.ts <= last:
             self.out_of_order += 1
             return []
         entry.touch()
         self._heard[reading.worker_id] = now
+        if impact:
+            return self._impact(reading, entry, now)
         return self._process(reading, entry, now)
+
+    def _impact(
+        self, reading: WearableTelemetry, entry: Entry[WorkerState], now: float
+    ) -> list[Output]:
+        """An impact reading: the fall model's turn (:class:`~.fall_stage.FallJudge`)."""
+        state = entry.state
+        state.last_impact_ts = reading.ts
+        _note_device(state, reading)
+        suspicion = self.falls.judge(reading, state, now)
+        if suspicion is None:
+            return []
+        entry.touch()
+        return [alert_output(suspicion.transition), command_output(suspicion.command)]
 
     def tick(self) -> list[Output]:
         """Man-down for wearables silent after an impact (:meth:`signal_lost`)."""
@@ -158,10 +205,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
             previous = math.nan
         state.last_ts = r.ts
         gap = 0.0 if math.isnan(previous) else r.ts - previous
-        if r.device_id:
-            state.device_id = r.device_id
-        if r.site:
-            state.site = r.site
+        _note_device(state, r)
         self._fatigue(r, entry, gap, now, out)
         self._man_down(r, entry, now, gap, out)
         self._presence(r, state, out)
@@ -176,13 +220,25 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         state.shift_start = r.ts
         state.fatigue.new_shift()
         state.man_down.disarm()
-        for kind, alert in ((FATIGUE, state.fatigue_alert), (MAN_DOWN, state.man_down_alert)):
+        alerts = (
+            (FATIGUE, state.fatigue_alert),
+            (MAN_DOWN, state.man_down_alert),
+            (FALL_SUSPECTED, state.fall_alert),
+        )
+        self._clear(entry, r, alerts, "wearable back at the start of a new shift", out)
+
+    def _clear(
+        self,
+        entry: Entry[WorkerState],
+        r: WearableTelemetry,
+        alerts: tuple[tuple[str, AlertState], ...],
+        detail: str,
+        out: list[Output],
+    ) -> None:
+        """Clear the given alerts of the worker (those active), written soon."""
+        for kind, alert in alerts:
             transition = clear_event(
-                self.config.policies[kind],
-                alert,
-                asset_id=r.worker_id,
-                ts=r.ts,
-                detail="wearable back at the start of a new shift",
+                self.config.policies[kind], alert, asset_id=r.worker_id, ts=r.ts, detail=detail
             )
             if transition is not None:
                 entry.touch()
@@ -285,30 +341,24 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         cfg = self.config
         state = entry.state
         detector = state.man_down
-        step = detector.update(r, cfg, gap)
-        policy = cfg.policies[MAN_DOWN]
+        step = follow_fall(detector, r, cfg) if r.edge_motion else detector.update(r, cfg, gap)
         if step is ManDownStep.ARMED:
             entry.touch()
         elif step is ManDownStep.DOWN:
             zone = cfg.site_map.zone_at(r.x_m, r.y_m)
             still = r.ts - detector.impact_ts
+            what = "no recovery" if r.edge_motion else "no motion"
             detail = (
-                f"impact {detector.impact_peak:.1f} g then no motion for {still:.0f} s "
+                f"impact {detector.impact_peak:.1f} g then {what} for {still:.0f} s "
                 f"in {zone.id} ({zone.name})"
             )
-            facts = {"still_s": round(still, 1)}
+            facts: dict[str, Any] = {"still_s": round(still, 1)}
+            if r.edge_motion:
+                facts["basis"] = "fall_suspected_no_recovery"
             self._raise_man_down(r.worker_id, entry, r.ts, (r.x_m, r.y_m), facts, detail, now, out)
         elif step is ManDownStep.RECOVERED:
-            transition = clear_event(
-                policy,
-                state.man_down_alert,
-                asset_id=r.worker_id,
-                ts=r.ts,
-                detail="motion resumed",
-            )
-            if transition is not None:
-                entry.touch()
-                out.append(alert_output(transition))
+            alerts = ((MAN_DOWN, state.man_down_alert), (FALL_SUSPECTED, state.fall_alert))
+            self._clear(entry, r, alerts, "motion resumed", out)
 
     def _raise_man_down(
         self,

@@ -8,8 +8,10 @@
 | stationary tracker | 46 |
 | alert states: fatigue, man-down | 2 x 48 |
 | zone id, device id, site (length-prefixed UTF-8) | <= 3 x 65 |
+| fall stage (version 2): newest impact reading's time, fall-suspected alert state | 8 + 48 |
 
-About 300 bytes plus the three ids; the tests keep it under 1 KB.
+About 360 bytes plus the three ids; the tests keep it under 1 KB. Version 1 values (before the
+fall stage) are still read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import math
 import struct
 from collections.abc import Mapping
 
-from agents.safety.config import FATIGUE, MAN_DOWN
+from agents.safety.config import FALL_SUSPECTED, FATIGUE, MAN_DOWN
 from agents.safety.fatigue import FatigueTracker
 from agents.safety.man_down import ManDownDetector
 from agents.safety.stationary import StationaryTracker
@@ -27,8 +29,9 @@ from app.core.alerting import AlertState
 
 __all__ = ["WorkerState"]
 
-_VERSION = 1
+_VERSION = 2
 _HEADER = struct.Struct("<BddddBB")
+_FALL = struct.Struct("<d")
 _PRESENCE_CODES = ("", "moving", "stationary", "left")
 
 
@@ -37,13 +40,16 @@ class WorkerState:
 
     ``presence_state``/``presence_zone``/``presence_ts``/``presence_since`` describe the last
     zone-presence record sent for the worker, so the next one is sent only when needed;
-    ``walking`` says whether the previous window was a walking window.
+    ``walking`` says whether the previous window was a walking window; ``last_impact_ts`` is
+    the event time of the newest impact reading (they are ordered apart from the windows).
     """
 
     __slots__ = (
         "device_id",
+        "fall_alert",
         "fatigue",
         "fatigue_alert",
+        "last_impact_ts",
         "last_ts",
         "man_down",
         "man_down_alert",
@@ -72,10 +78,16 @@ class WorkerState:
         self.stationary = StationaryTracker()
         self.fatigue_alert = AlertState()
         self.man_down_alert = AlertState()
+        self.last_impact_ts = math.nan
+        self.fall_alert = AlertState()
 
     def alerts(self) -> Mapping[str, AlertState]:
         """The worker's alert lifecycle states by alert type."""
-        return {FATIGUE: self.fatigue_alert, MAN_DOWN: self.man_down_alert}
+        return {
+            FATIGUE: self.fatigue_alert,
+            MAN_DOWN: self.man_down_alert,
+            FALL_SUSPECTED: self.fall_alert,
+        }
 
     def to_bytes(self) -> bytes:
         """Encode the whole state."""
@@ -99,14 +111,17 @@ class WorkerState:
                 pack_text(self.presence_zone),
                 pack_text(self.device_id),
                 pack_text(self.site),
+                _FALL.pack(self.last_impact_ts),
+                self.fall_alert.to_bytes(),
             )
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> WorkerState:
-        """Decode :meth:`to_bytes` output; ``ValueError`` when malformed or of another version."""
-        if len(data) < _HEADER.size or data[0] != _VERSION:
-            raise ValueError("not a WorkerState of version 1")
+        """Decode :meth:`to_bytes` output (or a version 1 value); ``ValueError`` when malformed
+        or of another version."""
+        if len(data) < _HEADER.size or data[0] not in (1, _VERSION):
+            raise ValueError("not a WorkerState of version 1 or 2")
         try:
             _, last_ts, shift_start, p_ts, p_since, code, walking = _HEADER.unpack_from(data)
             state = cls()
@@ -133,6 +148,10 @@ class WorkerState:
             state.presence_zone, offset = unpack_text(data, offset)
             state.device_id, offset = unpack_text(data, offset)
             state.site, offset = unpack_text(data, offset)
+            if data[0] == _VERSION:
+                (state.last_impact_ts,) = _FALL.unpack_from(data, offset)
+                offset += _FALL.size
+                state.fall_alert = AlertState.from_bytes(data[offset : offset + AlertState.SIZE])
         except (IndexError, struct.error, UnicodeDecodeError) as exc:
             raise ValueError(f"malformed WorkerState: {exc}") from exc
         return state

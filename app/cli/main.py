@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "schemas",
     "settings",
     "detect",
+    "detect_falls",
     "rul",
     "edge",
 )

@@ -29,6 +29,7 @@ class EdgeConfig:
     frame_linger_s: float
     buffer_bytes: int
     spool_fsync: bool
+    motion_summary_s: float
     topic_telemetry: str
     topic_wearables: str
     topic_dead_letters: str
@@ -63,6 +64,7 @@ class EdgeConfig:
             frame_linger_s=settings.edge_frame_linger_s,
             buffer_bytes=settings.edge_buffer_bytes,
             spool_fsync=settings.edge_spool_fsync,
+            motion_summary_s=settings.edge_motion_summary_s,
             topic_telemetry=settings.of(MaintenanceSettings).topic_telemetry,
             topic_wearables=settings.of(SafetySettings).edge_topic_wearables,
             topic_dead_letters=settings.topic_dead_letters,

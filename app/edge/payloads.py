@@ -11,7 +11,17 @@ Telemetry payloads (topic ``site/<site>/device/<device>/telemetry``) are JSON ob
   cloud's input (:func:`schemas.validation.decode_telemetry`).
 * ``"wearable"``: a worker's wearable: ``worker_id``, ``ts``, optional ``man_down`` (bool),
   anything else (position, cadence, heart rate, raw signals). The worker id is pseudonymised and
-  the configured raw biometric fields are dropped here, before anything is buffered.
+  the configured raw biometric fields are dropped here, before anything is buffered. Instead of
+  motion summaries a wearable may send a block of raw IMU samples (:func:`decode_imu`)::
+
+      "imu": {"accel": [[x, y, z], ...],   # m/s^2, or g with "accel_unit": "g"
+              "t": [s, ...],               # sample times, seconds after ts (else "fs_hz")
+              "fs_hz": 50,                 # nominal rate, when "t" is absent
+              "gyro": [[x, y, z], ...],    # optional, rad/s
+              "gyro_t": [s, ...]}          # gyro times after ts (default: those of accel)
+
+  ``ts`` is then the time the block's times count from; the gateway turns blocks into motion
+  features (:mod:`app.edge.motion`) and raw samples never leave the site.
 
 Acknowledgements (topic ``.../ack``): ``{"command_id": <id>, "status": <accepted|done|rejected|
 failed>, "detail": <optional text>}``.
@@ -30,7 +40,9 @@ from typing import Any, cast
 
 import numpy as np
 import orjson
+from numpy.typing import NDArray
 
+from app.edge.motion import G
 from app.edge.privacy import pseudonymise, scrub
 from app.edge.waveform import MAX_SAMPLES, MIN_SAMPLES, waveform_features
 from schemas import MachineTelemetry, ValidationError, decode_telemetry
@@ -38,9 +50,12 @@ from schemas.base import ID_PATTERN, ID_REGEX
 from schemas.command import ACK_STATUSES, AckStatus, CommandAck
 
 __all__ = [
+    "MAX_IMU_SAMPLES",
+    "ImuBlock",
     "PayloadLimits",
     "WearableReading",
     "decode_ack",
+    "decode_imu",
     "decode_machine",
     "decode_wearable",
     "load_payload",
@@ -48,6 +63,13 @@ __all__ = [
 
 _ID_MATCH = re.compile(ID_REGEX).fullmatch
 _MAX_FS_HZ = 1_000_000.0
+MAX_IMU_SAMPLES = 6000
+"""Samples of one sensor in one IMU block, at most (two minutes at 50 Hz)."""
+_MAX_IMU_SPAN_S = 600.0
+_MAX_IMU_FS_HZ = 2000.0
+_ACCEL_UNITS = {"m/s2": 1.0 / G, "g": 1.0}
+_MAX_ACCEL_G = 64.0
+_MAX_GYRO_RAD_S = math.radians(5000.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +81,26 @@ class PayloadLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class ImuBlock:
+    """A validated block of raw motion: absolute sample times, acceleration in g, and the
+    gyroscope's times and angular speed magnitudes in deg/s (None without a gyroscope)."""
+
+    t: NDArray[np.float64]
+    accel_g: NDArray[np.float64]
+    gyro_t: NDArray[np.float64] | None
+    gyro_dps: NDArray[np.float64] | None
+
+
+@dataclass(frozen=True, slots=True)
 class WearableReading:
-    """A validated, privacy-scrubbed wearable reading ready to leave the site."""
+    """A validated, privacy-scrubbed wearable reading ready to leave the site; ``imu`` holds
+    the raw motion block it came with (which stays on the site), if any."""
 
     worker: str
     ts: float
     man_down: bool
     record: dict[str, Any]
+    imu: ImuBlock | None = None
 
 
 def load_payload(raw: bytes) -> tuple[dict[str, Any], bool]:
@@ -195,9 +230,95 @@ def decode_wearable(
     man_down = obj.get("man_down", False)
     if type(man_down) is not bool:
         raise ValidationError("wrong_type", f"man_down={man_down!r:.60} is not a boolean")
+    imu = decode_imu(obj, ts) if obj.get("imu") is not None else None
     record = scrub(obj, drop)
+    record.pop("imu", None)
     record.update({"v": 1, "worker_id": worker, "device_id": device, "site": site, "ts": ts})
-    return WearableReading(worker, ts, man_down, record)
+    return WearableReading(worker, ts, man_down, record, imu)
+
+
+def _rows(block: dict[str, Any], name: str) -> NDArray[np.float64]:
+    """``block[name]``: an array of ``[x, y, z]`` samples as an ``(n, 3)`` float array."""
+    value = block[name]
+    if type(value) is not list or not value:
+        raise ValidationError("wrong_type", f"imu.{name} is not a non-empty array of [x, y, z]")
+    if len(value) > MAX_IMU_SAMPLES:
+        raise ValidationError(
+            "out_of_range", f"imu.{name} has {len(value)} samples, at most {MAX_IMU_SAMPLES}"
+        )
+    try:
+        rows = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationError("wrong_type", f"imu.{name} holds non-numbers") from None
+    if rows.ndim != 2 or rows.shape[1] != 3:
+        raise ValidationError("wrong_type", f"imu.{name} samples are not [x, y, z] triples")
+    if not np.isfinite(rows).all():
+        raise ValidationError("not_finite", f"imu.{name} holds NaN or infinite values")
+    return rows
+
+
+def _offsets(block: dict[str, Any], name: str, n: int, fs: float | None) -> NDArray[np.float64]:
+    """Sample times (seconds after ``ts``) of ``n`` samples: ``block[name]``, else ``i / fs``."""
+    value = block.get(name)
+    if value is None:
+        if fs is None:
+            raise ValidationError("missing_field", f"imu.{name} and imu.fs_hz are both missing")
+        return np.arange(n) / fs
+    if type(value) is not list or len(value) != n:
+        raise ValidationError("wrong_type", f"imu.{name} is not an array of {n} sample times")
+    try:
+        offsets = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationError("wrong_type", f"imu.{name} holds non-numbers") from None
+    if offsets.ndim != 1:
+        raise ValidationError("wrong_type", f"imu.{name} is not a flat array of numbers")
+    if not np.isfinite(offsets).all():
+        raise ValidationError("not_finite", f"imu.{name} holds NaN or infinite values")
+    if offsets.min() < 0.0 or offsets.max() > _MAX_IMU_SPAN_S:
+        raise ValidationError(
+            "out_of_range", f"imu.{name} outside [0, {_MAX_IMU_SPAN_S:g}] s after ts"
+        )
+    return offsets
+
+
+def decode_imu(obj: dict[str, Any], ts: float) -> ImuBlock:
+    """Validate the raw ``imu`` block of a wearable payload whose times count from ``ts``."""
+    block = obj["imu"]
+    if type(block) is not dict:
+        raise ValidationError("wrong_type", "imu is not an object {accel, t | fs_hz, ...}")
+    if "accel" not in block:
+        raise ValidationError("missing_field", "imu.accel is missing")
+    fs = block.get("fs_hz")
+    if fs is not None:
+        if type(fs) not in (int, float):
+            raise ValidationError("wrong_type", f"imu.fs_hz={fs!r:.60} is not a number")
+        if not (math.isfinite(fs) and 0 < fs <= _MAX_IMU_FS_HZ):
+            raise ValidationError(
+                "out_of_range", f"imu.fs_hz={fs!r} outside (0, {_MAX_IMU_FS_HZ:g}] Hz"
+            )
+        fs = float(fs)
+    unit = block.get("accel_unit", "m/s2")
+    if unit not in _ACCEL_UNITS:
+        raise ValidationError("bad_enum", f"imu.accel_unit={unit!r:.60} is not one of m/s2, g")
+    accel = _rows(block, "accel") * _ACCEL_UNITS[unit]
+    if np.abs(accel).max() > _MAX_ACCEL_G:
+        raise ValidationError("out_of_range", f"imu.accel beyond +-{_MAX_ACCEL_G:g} g")
+    t = ts + _offsets(block, "t", len(accel), fs)
+    if block.get("gyro") is None:
+        return ImuBlock(t, accel, None, None)
+    gyro = _rows(block, "gyro")
+    if np.abs(gyro).max() > _MAX_GYRO_RAD_S:
+        raise ValidationError("out_of_range", "imu.gyro beyond +-5000 deg/s")
+    if block.get("gyro_t") is None and block.get("t") is not None:
+        if len(gyro) != len(accel):
+            raise ValidationError(
+                "wrong_type", "imu.gyro has another length than imu.accel and no imu.gyro_t"
+            )
+        gyro_t = t
+    else:
+        gyro_t = ts + _offsets(block, "gyro_t", len(gyro), fs)
+    speed = np.degrees(np.sqrt(np.einsum("ij,ij->i", gyro, gyro)))
+    return ImuBlock(t, accel, gyro_t, speed)
 
 
 def decode_ack(raw: bytes, device: str, site: str, *, now: float) -> CommandAck:

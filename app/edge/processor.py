@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 import orjson
 
 from app.edge.config import EdgeConfig
-from app.edge.payloads import decode_ack, decode_machine, decode_wearable, load_payload
+from app.edge.motion import MotionBook
+from app.edge.payloads import (
+    WearableReading,
+    decode_ack,
+    decode_machine,
+    decode_wearable,
+    load_payload,
+)
+from app.edge.privacy import redact_payload
 from app.edge.reactions import ManDownGuard, ParamsBook, VibrationGuard
 from app.edge.topics import alarm_topic, command_topic, parse_device_topic
 from schemas import DeadLetter, ValidationError
@@ -75,6 +83,7 @@ class EdgeProcessor:
         self.book = ParamsBook(config.defaults)
         self.vibration = VibrationGuard(config.site, self.book)
         self.man_down = ManDownGuard(config.site)
+        self.motion = MotionBook(config.motion_summary_s)
         self.known_devices: set[str] = set()
         self.source = f"edge:{config.site}"
 
@@ -91,7 +100,8 @@ class EdgeProcessor:
                 "out_of_range",
                 f"payload of {len(payload)} bytes > {MAX_PAYLOAD_BYTES}; {KEEP_BYTES} kept",
             )
-            return self._reject(parsed.channel, topic, device, payload[:KEEP_BYTES], err, now)
+            kept = redact_payload(payload, self.secret, self.config.biometric_fields)
+            return self._reject(parsed.channel, topic, device, kept[:KEEP_BYTES], err, now)
         self.known_devices.add(device)
         try:
             if parsed.channel == "ack":
@@ -148,14 +158,10 @@ class EdgeProcessor:
                 drop=cfg.biometric_fields,
             )
             out = Outcome("wearable")
-            out.outbound.append(
-                Outbound(
-                    cfg.topic_wearables,
-                    wearable.worker.encode(),
-                    orjson.dumps(wearable.record),
-                    framed=True,
+            for record in self._wearable_records(device, wearable, now):
+                out.outbound.append(
+                    Outbound(cfg.topic_wearables, wearable.worker.encode(), record, framed=True)
                 )
-            )
             command = self.man_down.observe(
                 device, wearable.worker, wearable.man_down, wearable.ts, now
             )
@@ -163,6 +169,20 @@ class EdgeProcessor:
                 self._local(out, alarm_topic(cfg.site), command)
             return out
         raise ValidationError("bad_enum", f"kind={kind!r:.60} is not one of machine, wearable")
+
+    def _wearable_records(self, device: str, wearable: WearableReading, now: float) -> list[bytes]:
+        """The records a wearable reading forwards: itself, or for a raw IMU block one per
+        motion window due (summaries and impact readings; none while a window fills)."""
+        block = wearable.imu
+        if block is None:
+            return [orjson.dumps(wearable.record)]
+        try:
+            windows = self.motion.push(
+                device, now, block.t, block.accel_g, block.gyro_t, block.gyro_dps
+            )
+        except ValueError as exc:
+            raise ValidationError("timestamp_too_old", f"imu: {exc}") from None
+        return [orjson.dumps({**wearable.record, **window.fields()}) for window in windows]
 
     def _ack(self, device: str, payload: bytes, now: float) -> Outcome:
         ack = decode_ack(payload, device, self.config.site, now=now)
@@ -187,6 +207,8 @@ class EdgeProcessor:
         now: float,
     ) -> Outcome:
         key = device.encode() if device else None
+        if kind == "telemetry":
+            payload = redact_payload(payload, self.secret, self.config.biometric_fields)
         letter = DeadLetter.from_rejection(
             payload,
             err,

@@ -91,3 +91,65 @@ def test_wire_forms_are_valid_against_their_json_schema():
     schema = json_schema(WearableTelemetry)
     assert schema["properties"]["accel_peak_g"]["maximum"] == 64
     assert "heart_rate_bpm" not in schema["properties"]
+
+
+def test_an_impact_reading_round_trips_through_its_wire_form():
+    from tests.agents.safety.support import impact_reading
+
+    record = parsed(impact_reading(NOW - 5))
+    assert record.edge_motion and record.impact is not None
+    assert record.impact.descent_mean_g[4] == 0.7 and record.impact.rotation_deg == 210.0
+    assert parsed(orjson.loads(record.to_json())) == record
+
+
+def test_an_impact_without_gyroscope_has_null_rotation():
+    from tests.agents.safety.support import impact_reading
+
+    record = parsed(impact_reading(NOW - 5, rotation_dps=None, rotation_deg=None))
+    assert record.impact is not None and record.impact.rotation_dps is None
+
+
+@pytest.mark.parametrize(
+    ("features", "reason", "detail"),
+    [
+        ({"descent_mean_g": [1.0] * 7}, "wrong_type", "impact.descent_mean_g"),
+        ({"gravity_after": [0.0, 2.0, 0.0]}, "out_of_range", "impact.gravity_after[1]"),
+        ({"rotation_dps": [1.0] * 8 + ["x"]}, "wrong_type", "impact.rotation_dps[8]"),
+        ({"peak_g": 99.0}, "out_of_range", "impact.peak_g"),
+        ({"freefall_s": None}, "wrong_type", "impact.freefall_s"),
+    ],
+)
+def test_bad_impact_features_are_rejected_with_the_field_named(features, reason, detail):
+    from tests.agents.safety.support import impact_reading
+
+    with pytest.raises(ValidationError) as info:
+        decode_wearable(raw(impact_reading(NOW, **features)), **BOUNDS)
+    assert info.value.reason == reason and info.value.detail.startswith(detail)
+
+
+def test_impact_must_be_an_object_with_every_feature():
+    from tests.agents.safety.support import impact, reading
+
+    with pytest.raises(ValidationError) as info:
+        decode_wearable(raw(reading(NOW, impact=[1, 2])), **BOUNDS)
+    assert info.value.reason == "wrong_type"
+    features = impact()
+    del features["periodicity"]
+    with pytest.raises(ValidationError, match=r"impact\.periodicity is missing"):
+        decode_wearable(raw(reading(NOW, impact=features)), **BOUNDS)
+    with pytest.raises(ValidationError) as info:
+        decode_wearable(raw(reading(NOW, edge_motion="yes")), **BOUNDS)
+    assert info.value.reason == "wrong_type"
+
+
+def test_impact_readings_are_valid_against_the_json_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.agents.safety.support import impact_reading
+
+    schema = json_schema(WearableTelemetry)
+    validator = jsonschema.Draft202012Validator(schema)
+    record = parsed(impact_reading(NOW))
+    validator.validate(orjson.loads(record.to_json()))
+    wrong = orjson.loads(record.to_json())
+    wrong["impact"]["descent_min_g"] = [0.1] * 3
+    assert list(validator.iter_errors(wrong))
