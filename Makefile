@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DURATION ?= 0
 
-.PHONY: run test lint bench bench-models venv clean
+.PHONY: run test lint bench bench-reliability bench-models venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 ## bench: engine, worker, simulator and edge-motion throughput and per-asset state size (make bench)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
+
+## bench-reliability: backlog, crash and rebalance equivalence and poison pills on the embedded broker
+bench-reliability: $(STAMP)
+	$(BIN)/python -m benchmarks.reliability
 
 ## bench-models: NAB, SKAB, C-MAPSS and WEDA-FALL scores beside the published ones (needs ../shared/benchmarks)
 bench-models: $(STAMP)

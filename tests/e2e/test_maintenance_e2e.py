@@ -124,7 +124,7 @@ def test_killed_worker_resumes_with_asset_state_without_cold_start(
             "event_id": "f-1",
             "asset_id": assets[0],
             "asset_class": "motor-e2e",
-            "ts": start + 100 * step,
+            "ts": start + 99 * step,  # at the last reading: applies at once, not held
             "kind": "failure",
         }
         asyncio.run(
