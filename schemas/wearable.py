@@ -24,6 +24,8 @@ from typing import Any, ClassVar, Literal, cast, get_args
 
 from schemas.base import FieldRange, WireRecord, doc
 from schemas.errors import ValidationError
+from schemas.problems import Problems
+from schemas.timestamps import event_time
 from schemas.validation import _bounded, _identifier, _load_object, _show, _timestamp
 
 __all__ = [
@@ -102,7 +104,7 @@ class WearableTelemetry(WireRecord):
     worker_id: str = field(
         metadata=doc("Pseudonymous worker id (p- + 20 hex digits); the Kafka message key.")
     )
-    ts: float = field(metadata=doc("Event time: end of the summary window, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time: end of the summary window, Unix seconds."))
     # The numeric fields below are documented (meaning, unit, range) in WEARABLE_RANGES.
     window_s: float
     x_m: float
@@ -180,13 +182,14 @@ def decode_wearable(
     Extra fields (e.g. the edge's ``kind`` and ``man_down``) are ignored.
     """
     obj = _load_object(raw)
-    worker = _pseudonym(obj)
-    ts = _timestamp(obj, now, min_event_time, max_future_skew_s)
+    take = Problems()
+    worker = take(_pseudonym, obj)
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
     window_s, x, y, steps, cadence, stride_cv, acc_mean, acc_std, acc_peak = (
-        _bounded(obj, *spec) for spec in _WEARABLE_SPECS
+        take(_bounded, obj, *spec) for spec in _WEARABLE_SPECS
     )
-    tilt, hr = (_optional_number(obj, spec) for spec in _OPTIONAL_SPECS)
-    return WearableTelemetry(
+    tilt, hr = (take(_optional_number, obj, spec) for spec in _OPTIONAL_SPECS)
+    reading = WearableTelemetry(
         worker_id=worker,
         ts=ts,
         window_s=window_s,
@@ -200,9 +203,11 @@ def decode_wearable(
         accel_peak_g=acc_peak,
         tilt_deg=tilt,
         hr_ratio=hr,
-        device_id=_optional_id(obj, "device_id"),
-        site=_optional_id(obj, "site"),
+        device_id=take(_optional_id, obj, "device_id"),
+        site=take(_optional_id, obj, "site"),
     )
+    take.done()
+    return reading
 
 
 def decode_presence(
