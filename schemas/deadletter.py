@@ -73,6 +73,12 @@ class DeadLetter(WireRecord):
             problems=tuple(Problem(p.reason, p.detail) for p in error.problems),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the wire form, with ``problems`` as a list of objects."""
+        out = WireRecord.to_dict(self)
+        out["problems"] = [{"reason": p.reason, "detail": p.detail} for p in self.problems]
+        return out
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeadLetter:
         """Rebuild a dead letter from its wire form (its problems as :class:`Problem`)."""
