@@ -77,12 +77,17 @@ async def _require_topic(bootstrap: str, topic: str, options: dict[str, Any]) ->
         exists = topic in set(await admin.list_topics())
     finally:
         await admin.close()
-    if not exists:
+    if exists:
+        return
+    if topic in {spec.topic_name(load_settings()) for spec in TOPICS.values()}:
         raise UsageError(
-            f"topic {topic!r} does not exist on {bootstrap}; give a logical name "
-            f"({', '.join(TOPICS)}) or an existing topic (`aiot topics check` lists the "
-            "worker's)"
+            f"topic {topic!r} does not exist on {bootstrap} yet: `aiot topics create` (or "
+            "`aiot worker`) creates it"
         )
+    raise UsageError(
+        f"topic {topic!r} does not exist on {bootstrap}; give a logical name "
+        f"({', '.join(TOPICS)}) or an existing topic (`aiot topics check` lists the worker's)"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -108,6 +108,15 @@ MISTAKES = [
         broker=True,
     ),
     Mistake(
+        "tail of a worker topic not created yet",
+        ["tail", "predictions"],
+        2,
+        r"aiot tail: topic 'aiot\.machine\.predictions\.v1\.\w+' does not exist on "
+        r"127\.0\.0\.1:\d+ yet: `aiot topics create` \(or `aiot worker`\) creates it",
+        {"AIOT_TOPIC_PREDICTIONS": f"aiot.machine.predictions.v1.{uuid.uuid4().hex[:8]}"},
+        broker=True,
+    ),
+    Mistake(
         "tail without a broker",
         ["tail", "alerts"],
         2,
