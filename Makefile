@@ -34,9 +34,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
 
-## bench-models: NAB and C-MAPSS scores beside the published ones (needs ../shared/benchmarks)
+## bench-models: NAB, SKAB and C-MAPSS scores beside the published ones (needs ../shared/benchmarks)
 bench-models: $(STAMP)
 	$(BIN)/python -m benchmarks.run_nab
+	$(BIN)/python -m benchmarks.run_skab
 	$(BIN)/python -m benchmarks.run_cmapss
 
 clean:

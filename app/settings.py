@@ -96,16 +96,28 @@ class Settings:
         "aiot.sim.groundtruth.v1", "Simulator ground truth (failure schedule), for scoring."
     )
 
-    state_flush_every: int = _setting(
-        32,
-        "Write an asset's state to its table after this many of its events (not each one).",
+    batch_max: int = _setting(
+        1000,
+        "Most messages an agent takes as one batch; the entities a batch changed are written "
+        "to their tables before its offsets can be committed.",
         check.at_least(1),
+    )
+    batch_wait_s: float = _setting(
+        0.1,
+        "Longest wait for a batch to fill before the agent processes what it has.",
+        check.at_least(0),
     )
     max_future_skew_s: float = _setting(
         300.0, "Reject readings stamped more than this many seconds ahead of the wall clock."
     )
     max_lateness_s: float = _setting(
         86400.0, "Reject readings older than the asset's newest event time minus this."
+    )
+    hold_grace_s: float = _setting(
+        3600.0,
+        "A label (maintenance event) waits for its asset's readings to pass its event time; "
+        "for an asset gone quiet it applies once its partition's stream time is this many "
+        "seconds past it.",
     )
     min_event_time: float = _setting(
         946684800.0, "Reject readings stamped before this Unix time (2000-01-01)."
@@ -224,12 +236,12 @@ class Settings:
 
     @property
     def limits(self) -> StreamLimits:
-        """The validation bounds and table-write cadence every domain's engine applies."""
+        """The validation bounds every domain's engine applies."""
         return StreamLimits(
             min_event_time=self.min_event_time,
             max_future_skew_s=self.max_future_skew_s,
             max_lateness_s=self.max_lateness_s,
-            flush_every=self.state_flush_every,
+            hold_grace_s=self.hold_grace_s,
         )
 
     def replace(self, **changes: Any) -> Settings:

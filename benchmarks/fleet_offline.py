@@ -19,7 +19,7 @@ import orjson
 from agents.fleet.area import AreaEngine
 from agents.fleet.config import FleetConfig
 from agents.fleet.engine import FleetEngine
-from app.core import Output, RecordMeta, StreamLimits
+from app.core import OFFLINE, Output, RecordMeta, StreamLimits
 from app.simulator.fleet.sim import DayOutput
 from schemas.vehicle import DispatcherVerdict, Geofence
 
@@ -88,9 +88,11 @@ class OfflineFleet:
                 self.geofence_events += 1
             elif topic == "area_notices":
                 # The same decoders and engines as the two agents, without Kafka in between.
-                for answer in self.area.handle(value, RecordMeta("notices", "area", 0, 0, key)):
+                for answer in self.area.handle(
+                    value, RecordMeta("notices", "area", 0, OFFLINE, key)
+                ):
                     if answer.topic != "context":
                         raise RuntimeError(f"area notice rejected: {answer.value!r}")
                     context_key, context = answer.encode()
-                    context_meta = RecordMeta("context", "context", 0, 0, context_key)
+                    context_meta = RecordMeta("context", "context", 0, OFFLINE, context_key)
                     self._route(self.engine.handle(context, context_meta))

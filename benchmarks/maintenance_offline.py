@@ -7,6 +7,10 @@ change can be judged over many simulated months and several seeds in seconds:
 
 Prints one JSON line per seed with the ``make run`` maintenance summary plus the alerts split by
 the basis that raised them (cold-start deviation or the learned failure model).
+
+The simulated clock starts at ``--start`` (default 2026-01-01 00:00 UTC), not at the wall
+clock: the motors' daily load and ambient cycles follow the time of day, so a start tied to
+when the command runs would give other figures at every run.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -23,7 +28,7 @@ from agents.maintenance.config import MaintenanceConfig
 from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.scoring import score_maintenance
 from agents.maintenance.settings import MaintenanceSettings
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from app.settings import Settings, load_settings
 from app.simulator.motors import MotorFleet
 
@@ -32,11 +37,26 @@ __all__ = ["main", "simulate_and_score"]
 DAY = 86400.0
 
 
+DEFAULT_START = "2026-01-01T00:00:00+00:00"
+
+
 def simulate_and_score(
-    settings: Settings, motors: int, days: float, seed: int, step_h: float = 6.0
+    settings: Settings,
+    motors: int,
+    days: float,
+    seed: int,
+    step_h: float = 6.0,
+    start: float | None = None,
 ) -> dict[str, Any]:
-    """Run ``motors`` simulated motors for ``days`` through the engine; return the scores."""
-    start = time.time() - (days + 2) * DAY
+    """Run ``motors`` simulated motors for ``days`` through the engine; return the scores.
+
+    ``start`` is the simulated start (Unix seconds; default :data:`DEFAULT_START`); the run
+    must end before the wall clock, which the engine's future-skew check enforces.
+    """
+    if start is None:
+        start = datetime.fromisoformat(DEFAULT_START).timestamp()
+    if start + (days + 1) * DAY > time.time():
+        raise ValueError(f"a run of {days} days from {start} would end in the future")
     fleet = MotorFleet(
         motors,
         seed=seed,
@@ -49,8 +69,8 @@ def simulate_and_score(
         StreamLimits(),
         lambda _: None,
     )
-    telemetry = RecordMeta("telemetry", "telemetry", 0, 0, None)
-    maintenance = RecordMeta("maintenance", "maintenance", 0, 0, None)
+    telemetry = RecordMeta("telemetry", "telemetry", 0, OFFLINE, None)
+    maintenance = RecordMeta("maintenance", "maintenance", 0, OFFLINE, None)
     alerts: list[dict[str, Any]] = []
     ground_truth: list[dict[str, Any]] = []
     events = 0
@@ -81,6 +101,7 @@ def simulate_and_score(
     basis = Counter(a["evidence"].get("basis") for a in alerts if a["state"] == "raised")
     return {
         "seed": seed,
+        "start": datetime.fromtimestamp(start, UTC).isoformat(),
         "events": events,
         "events_per_s": round(events / elapsed),
         **score.to_dict(),
@@ -94,10 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--motors", type=int, default=50)
     parser.add_argument("--days", type=float, default=30.0)
     parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument(
+        "--start", default=DEFAULT_START, help="simulated start, ISO 8601 (default 2026-01-01)"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     for seed in (int(s) for s in args.seeds.split(",")):
-        result = simulate_and_score(settings, args.motors, args.days, seed)
+        start = datetime.fromisoformat(args.start).timestamp()
+        result = simulate_and_score(settings, args.motors, args.days, seed, start=start)
         print(orjson.dumps(result).decode(), flush=True)
     return 0
 

@@ -42,6 +42,7 @@ __all__ = [
     "normalised_score",
     "probationary_length",
     "scaled_sigmoid",
+    "score_at",
     "score_corpus",
     "score_rows",
 ]
@@ -277,3 +278,34 @@ def score_corpus(
         detected_windows=detected,
         false_positives=fps,
     )
+
+
+def score_at(
+    corpus: Sequence[tuple[Sequence[float], Sequence[tuple[int, int]]]],
+    profile: Profile,
+    threshold: float,
+) -> CorpusScore:
+    """Score ``(scores, windows)`` per file at a given ``threshold`` (chosen elsewhere).
+
+    Used for held-out folds: the threshold is the one :func:`score_corpus` chose on other
+    files. The normalised score is NaN for a corpus without windows (nothing to normalise by);
+    its ``raw`` is then the cost of its false positives.
+    """
+    raw = 0.0
+    n_windows = detected = fps = 0
+    for scores, windows in corpus:
+        scored = score_rows(len(scores), windows, profile)
+        best: dict[int, float] = {}
+        for row, weight, win in zip(scored.rows, scored.weights, scored.window, strict=True):
+            if scores[row] < threshold:
+                continue
+            if win < 0:
+                raw += weight
+                fps += 1
+            elif win not in best or weight > best[win]:
+                best[win] = weight
+        raw += sum(best.values()) - profile.fn * (scored.n_windows - len(best))
+        n_windows += scored.n_windows
+        detected += len(best)
+    score = normalised_score(raw, n_windows, profile) if n_windows else math.nan
+    return CorpusScore(profile.name, threshold, raw, score, n_windows, detected, fps)

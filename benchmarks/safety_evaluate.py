@@ -22,7 +22,7 @@ from agents.safety.scoring import SafetyScore, score_safety
 from agents.safety.settings import SafetySettings
 from agents.safety.worker_engine import PRESENCE, WorkerEngine
 from agents.safety.zone_engine import ZoneEngine
-from app.core import Output, RecordMeta
+from app.core import OFFLINE, Output, RecordMeta
 from app.settings import Settings, load_settings
 from app.simulator.safety.shift import SiteSimulation
 
@@ -79,7 +79,9 @@ def evaluate(
             key, value = output.encode()
             if output.topic == PRESENCE:
                 counts["presence"] += 1
-                collect(zone_engine.handle(value, RecordMeta("presence", PRESENCE, 0, 0, key)))
+                collect(
+                    zone_engine.handle(value, RecordMeta("presence", PRESENCE, 0, OFFLINE, key))
+                )
             elif output.topic == "alerts":
                 alerts.append(orjson.loads(value))
             else:
@@ -92,7 +94,9 @@ def evaluate(
         truth.extend(e.record() for e in batch.truth)
         for key, value in batch.readings:
             counts["readings"] += 1
-            collect(worker_engine.handle(value, RecordMeta("wearables", "wearables", 0, 0, key)))
+            collect(
+                worker_engine.handle(value, RecordMeta("wearables", "wearables", 0, OFFLINE, key))
+            )
     truth.extend(e.record() for e in sim.advance(sim.end_ts + 3600.0).truth)
     worker_sizes = [len(s.to_bytes()) for s in worker_engine.cache.states()]
     zone_sizes = [len(s.to_bytes()) for s in zone_engine.cache.states()]

@@ -28,7 +28,7 @@ from aiokafka import AIOKafkaProducer
 from agents.maintenance.config import MaintenanceConfig
 from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.settings import MaintenanceSettings
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from app.embedded.broker import EmbeddedBroker
 from app.embedded.worker_process import WorkerProcess
 from app.kafka.topics import ensure_topics
@@ -53,7 +53,7 @@ def bench_engine(n_assets: int, readings: int) -> dict[str, float]:
     engine = MaintenanceEngine(
         MaintenanceConfig.from_settings(MaintenanceSettings()), StreamLimits(), lambda _: None
     )
-    meta = RecordMeta("telemetry", "telemetry", 0, 0, None)
+    meta = RecordMeta("telemetry", "telemetry", 0, OFFLINE, None)
     t0 = time.perf_counter()
     for _, value in messages:
         engine.handle(value, meta)

@@ -22,10 +22,13 @@ REASONS: tuple[str, ...] = (
     "bad_enum",
     "timestamp_in_future",
     "timestamp_too_old",
+    "nested_too_deep",
     "processing_error",
 )
 """Every reason code a :class:`ValidationError` can carry.
 
+``nested_too_deep`` is a member of an edge frame nested too deep to be a reading (it cannot be
+re-encoded on its own); the frame's other members are processed.
 ``processing_error`` is not about the input's shape: a valid-looking record whose processing
 raised unexpectedly is dead-lettered with it (and the exception text) instead of crashing.
 """

@@ -12,6 +12,9 @@ order and the key-to-partition mapping of the cloud agents are unchanged.
 Consumers accept frames and single readings alike with :func:`iter_frame`: it yields each
 member's bytes, or the message itself when it is not a frame. A message that is not valid
 JSON is yielded unchanged, so the consumer's own validation dead-letters it with the reason.
+A member that cannot be re-encoded on its own (nested deeper than orjson writes) comes out of
+:func:`iter_frame_keyed` as a :class:`~schemas.errors.ValidationError` in place of its bytes,
+so the consumer dead-letters that member and goes on with the next.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
+
+from schemas.errors import ValidationError
 
 __all__ = ["FRAME_VERSION", "encode_frame", "is_frame", "iter_frame", "iter_frame_keyed"]
 
@@ -68,11 +73,12 @@ def iter_frame(raw: bytes) -> Iterator[bytes]:
 
 def iter_frame_keyed(
     raw: bytes, key: bytes | None, key_field: str = "asset_id"
-) -> Iterator[tuple[bytes | None, bytes]]:
+) -> Iterator[tuple[bytes | None, bytes | ValidationError]]:
     """Like :func:`iter_frame`, with each reading's key: its ``key_field`` or the message key.
 
     Agents whose state is per entity (flushes, table writes) need the member's own key; a
-    single reading keeps the Kafka message key.
+    single reading keeps the Kafka message key. A member that cannot be re-encoded is yielded
+    as the :class:`ValidationError` (``nested_too_deep``) to dead-letter it with.
     """
     members = _frame_members(raw)
     if members is None:
@@ -84,4 +90,7 @@ def iter_frame_keyed(
             value = member.get(key_field)
             if type(value) is str:
                 member_key = value.encode("utf-8")
-        yield member_key, orjson.dumps(member)
+        try:
+            yield member_key, orjson.dumps(member)
+        except orjson.JSONEncodeError as exc:
+            yield member_key, ValidationError("nested_too_deep", f"frame member: {exc}")

@@ -202,5 +202,5 @@ class FleetEngine(KeyedEngine[VehicleState]):
 
     def apply_verdict(self, verdict: DispatcherVerdict, entry: Entry[VehicleState]) -> None:
         """Learn from a dispatcher verdict now, or keep it until its episode is decided."""
-        entry.flush_soon()
+        entry.touch()
         self.verdicts.receive(entry.state, verdict)

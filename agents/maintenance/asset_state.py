@@ -1,11 +1,16 @@
 """One asset's whole maintenance state and its compact binary form (the table value).
 
 The state is what the engine needs to continue an asset after a restart without a cold start:
-its feature tracker (baseline, levels, trends), its anomaly detector, the feature snapshots
-awaiting a delayed label, its alert lifecycle, the open alert awaiting a verdict and whether a
-derate command is standing (so a restart or a rebalance neither repeats nor forgets it). Encoded as
-a small header plus length-prefixed sections, it stays near 3 KB (see the tests and
-``make bench``), so 100k assets fit in a few hundred MB of table store.
+its feature tracker (baseline, levels, trends), its anomaly detector (per-feature tails and
+the joint model of the channels), the feature snapshots awaiting a delayed label, its alert
+lifecycle, the open alert awaiting a verdict and whether a derate command is standing (so a
+restart or a rebalance neither repeats nor forgets it). Encoded as a small header plus
+length-prefixed sections, it stays under 4 KB (see the tests and ``make bench``), so 100k
+assets fit in a few hundred MB of table store.
+
+A value of another format version raises :class:`StateFormatError` (the engine then starts the
+asset fresh, logged); versions are never guessed, since two different layouts were once both
+numbered 3.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from app.core.models.labels import SnapshotBuffer
 __all__ = ["AssetState", "StateFormatError"]
 
 _HEADER = struct.Struct("<BHHHHHddIB")
-_VERSION = 3  # 2: the anomaly detector state grew (anomaly-tails-7); 3: derate flag
+_VERSION = 4
+"""2: the anomaly detector state grew (anomaly-tails-7); 3 meant either of two formats (the
+derate flag in the header, or the detector's joint model, anomaly-joint-8); 4 holds both."""
 
 
 class StateFormatError(ValueError):

@@ -14,8 +14,8 @@ the per-class edge parameters derived from the learned baselines.
 
 The engine never touches Kafka or Faust: the runtime feeds it records through the routes of
 :class:`~app.core.engine.KeyedEngine` and sends the typed :class:`~app.core.records.Output`
-records it returns; asset states are written from its cache every ``flush_every`` events of an
-asset, at once after a label and on the timer - never once per event.
+records it returns; the runtime writes the asset states a batch of records changed from its
+cache, once per asset and batch.
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
                 key=lambda event: event.asset_id,
                 create=create,
                 apply=self._on_event,
+                event_ts=lambda event: event.ts,
+                waits_for="telemetry",
             ),
         )
 
@@ -150,7 +152,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         self, event: MaintenanceEvent, entry: Entry[AssetState], now: float
     ) -> list[Output]:
         """A maintenance event: a failure labels the asset's snapshots, a repair resets it."""
-        entry.flush_soon()  # labels are rare and precious: write them at once
+        entry.touch()
         if event.kind == "failure":
             return self._on_failure(event, entry)
         if event.kind == "repair":

@@ -24,6 +24,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from agents.safety.commands import command_output, haptic_warning, man_down_alarm
@@ -144,9 +145,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
     def dead_letter(self, raw: bytes, err: ValidationError, meta: RecordMeta, now: float) -> Output:
         """Dead letters of wearable input are redacted: no biometrics, no raw ids or keys."""
         safe_raw = redact_wearable(raw, self.config.biometric_fields)
-        safe_meta = RecordMeta(
-            meta.input, meta.topic, meta.partition, meta.offset, redact_key(meta.key)
-        )
+        safe_meta = replace(meta, key=redact_key(meta.key))
         return dead_letter(safe_raw, err, safe_meta, now)
 
     def _process(self, r: WearableTelemetry, entry: Entry[WorkerState], now: float) -> list[Output]:
@@ -186,7 +185,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                 detail="wearable back at the start of a new shift",
             )
             if transition is not None:
-                entry.flush_soon()
+                entry.touch()
                 out.append(alert_output(transition))
 
     # ---- fatigue ----------------------------------------------------------------------------
@@ -226,7 +225,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         )
         if transition is None:
             return
-        entry.flush_soon()  # alert transitions are rare and must survive a restart
+        entry.touch()
         out.append(alert_output(transition))
         if transition.state == "raised":
             out.append(
@@ -289,7 +288,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         step = detector.update(r, cfg, gap)
         policy = cfg.policies[MAN_DOWN]
         if step is ManDownStep.ARMED:
-            entry.flush_soon()  # an impact is rare; a restart must not forget it
+            entry.touch()
         elif step is ManDownStep.DOWN:
             zone = cfg.site_map.zone_at(r.x_m, r.y_m)
             still = r.ts - detector.impact_ts
@@ -308,7 +307,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
                 detail="motion resumed",
             )
             if transition is not None:
-                entry.flush_soon()
+                entry.touch()
                 out.append(alert_output(transition))
 
     def _raise_man_down(
@@ -353,7 +352,7 @@ class WorkerEngine(KeyedEngine[WorkerState]):
         )
         if transition is None:
             return False
-        entry.flush_soon()
+        entry.touch()
         out.append(alert_output(transition))
         alarm = man_down_alarm(
             worker=worker,

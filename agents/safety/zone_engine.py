@@ -182,7 +182,7 @@ class ZoneEngine(KeyedEngine[ZoneState]):
             transition = None  # nothing to clear (and the raise clock is not moved on)
         out: list[Output] = []
         if transition is not None:
-            entry.flush_soon()
+            entry.touch()
             out.append(alert_output(transition))
         if state.alert.active:
             for worker, member in group:

@@ -2,8 +2,13 @@
 
 The file is read as a stream (the csv module, one row at a time) and every output row is
 written as soon as its input row is scored, so memory does not grow with the file. One fresh
-:class:`~analytics.anomaly.AnomalyDetector` serves the whole file, as for one new asset; every
-numeric column except the timestamp and ``--exclude`` columns is a feature.
+:class:`~app.core.models.anomaly.AnomalyDetector` serves the whole file, as for one new asset; every
+numeric column except the timestamp and ``--exclude`` columns is a feature (two or more also
+get the detector's joint model). Each output row holds ``anomaly_score``, the row's own score
+in [0, 1] (0.5 at the alert level; high when something new happens), and ``is_anomaly``, the
+alert state: 1 from the row where the detector raises its alert until the row where it clears
+it, so a sustained fault is flagged for its duration. Both use only rows up to that one: a
+prefix of a file gets the same output as the start of the whole file.
 """
 
 from __future__ import annotations
@@ -169,8 +174,10 @@ def register(subparsers: Any) -> None:
         help="score a CSV file row by row with the streaming anomaly detector",
         description=(
             "Read INPUT as a stream and write one row per input row, "
-            "timestamp,anomaly_score,is_anomaly (score in [0,1], is_anomaly the detector's "
-            "online alert). Every numeric column but the timestamp and --exclude is a feature."
+            "timestamp,anomaly_score,is_anomaly: the row's score in [0,1] (0.5 at the alert "
+            "level) and the alert state (1 from the row the alert is raised until it clears, "
+            "so a sustained fault stays flagged). Only earlier rows are used. Every numeric "
+            "column but the timestamp and --exclude is a feature."
         ),
     )
     parser.add_argument("input", help="input CSV file")

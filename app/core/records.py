@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from schemas import DeadLetter, ValidationError
 from schemas.base import WireRecord
 
-__all__ = ["DEAD_LETTERS", "Output", "RecordMeta", "dead_letter"]
+__all__ = ["DEAD_LETTERS", "OFFLINE", "Output", "RecordMeta", "dead_letter"]
 
 DEAD_LETTERS = "dead_letters"
 """Logical output of every domain's rejected input."""
+
+OFFLINE = -1
+"""The offset of a record that did not come from Kafka (see :class:`RecordMeta`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +28,12 @@ class RecordMeta:
     """Where an input record came from: its logical input, Kafka position and key.
 
     ``input`` is the domain's name for the input (``telemetry``, ``verdicts``, ...); ``topic``
-    the Kafka topic it was read from (dead letters name it).
+    the Kafka topic it was read from (dead letters name it). ``index`` is the record's place
+    in its message (a member of an edge frame; 0 for a single record): with the topic,
+    partition and offset it names the record uniquely, which is how an entity recognises a
+    record it has already applied (:mod:`app.core.positions`). An ``offset`` of
+    :data:`OFFLINE` marks a record that did not come from Kafka (an offline replay of a file):
+    it has no position, and nothing is skipped.
     """
 
     input: str
@@ -33,6 +41,7 @@ class RecordMeta:
     partition: int
     offset: int
     key: bytes | None
+    index: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +70,4 @@ def dead_letter(raw: bytes, err: ValidationError, meta: RecordMeta, now: float) 
         key=meta.key,
         received_at=now,
     )
-    key = None if meta.key is None else meta.key.decode("utf-8", "backslashreplace")
-    return Output(DEAD_LETTERS, key, letter)
+    return Output(DEAD_LETTERS, letter.key, letter)

@@ -1,38 +1,68 @@
 """The one agent loop every domain runs on: raw topics, state tables, sending, the event loop.
 
-A domain's :class:`~app.core.domain.AgentPlan` becomes a Faust agent here: every record of a
-message (one reading or an edge gateway's frame of many) goes through the engine's
-:meth:`~app.core.engine.KeyedEngine.handle`; an unexpected exception becomes a
-``processing_error`` dead letter and is counted, never a crashed agent. The typed outputs are
-serialised and sent by :class:`OutputSender`, which keeps the output metrics (records by topic,
-alerts by domain/type/severity/transition, dead letters by topic and reason). After each
-record the entity it is keyed by is written to the table if due; every
-:data:`FLUSH_INTERVAL_S` the worker's timer marks all partitions due and the agent writes a
-partition's dirty states with its next event there (a table write needs the context of an
-event of the entity's partition).
+A domain's :class:`~app.core.domain.AgentPlan` becomes a Faust agent here. The agent takes the
+messages of its inputs in batches (``AIOT_BATCH_MAX`` messages, or what arrived within
+``AIOT_BATCH_WAIT_S``); every record of a message (one reading or an edge gateway's frame of
+many) goes through the engine's :meth:`~app.core.engine.KeyedEngine.handle` and its typed
+outputs are serialised and sent by :class:`OutputSender`, which keeps the output metrics.
+
+At the end of a batch - before Faust may acknowledge its messages, so before their offsets can
+be committed - the outputs are flushed to the broker and every entity the batch changed is
+written to its table once, with its input positions (:mod:`app.core.positions`). Hence a
+committed offset never stands for an effect missing from the stored state; a record delivered
+again after a crash or a rebalance finds its position in the state and is skipped, so each
+record changes a state exactly once while its outputs are sent at least once (with
+deterministic keys and ids, so a consumer can drop a repeat).
+
+Nothing a record can trigger crashes the agent: a frame member that cannot be unpacked, a
+record the engine raises on and an output the producer refuses all become dead letters with
+the reason and are counted in ``aiot_agent_errors_total``; a dead letter is bounded in size
+(:mod:`schemas.deadletter`). Should the agent crash all the same (a bug in the runtime), the
+watchdog hears of it and ``/healthz`` fails while it keeps crashing.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import faust
+from faust.streams import _current_event
+from faust.types import EventT
 
 from app.core import Output, RecordMeta
 from app.core.domain import AgentPlan
 from app.core.metrics import Metrics
 from app.runtime.health import Watchdog
-from schemas import Alert, DeadLetter
+from schemas import Alert, DeadLetter, ValidationError
 from schemas.frame import iter_frame_keyed
 
-__all__ = ["FLUSH_INTERVAL_S", "AgentLoop", "OutputSender", "raw_topic", "state_table"]
+__all__ = ["TICK_INTERVAL_S", "AgentLoop", "OutputSender", "raw_topic", "state_table"]
 
 log = logging.getLogger(__name__)
 
-FLUSH_INTERVAL_S = 5.0
+TICK_INTERVAL_S = 5.0
+"""Wall-clock period of the domains' timer work (feeds followed, ticks, gauges)."""
+
+
+@contextmanager
+def event_context(event: EventT) -> Iterator[None]:
+    """Run table writes as if in the middle of ``event``.
+
+    Faust derives the partition a table write goes to (its store and its changelog) from the
+    stream's *current event*, a context variable of ``faust.streams``. A batch's writes happen
+    after its events were iterated, so the agent sets an event of the entity's partition as the
+    current one for the duration of the writes.
+    """
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
 
 
 def raw_topic(app: faust.App, *names: str, partitions: int | None = None) -> Any:
@@ -140,7 +170,10 @@ class AgentLoop:
         sender: OutputSender,
         watchdog: Watchdog,
         started: Callable[[], Awaitable[None]],
+        batch_max: int = 1000,
+        batch_wait_s: float = 0.1,
     ) -> None:
+        self.app = app
         self.plan = plan
         self.engine = plan.engine
         self.inputs = dict(inputs)
@@ -149,7 +182,8 @@ class AgentLoop:
         self.metrics = sender.metrics
         self.watchdog = watchdog
         self.started = started
-        self.flush_due: set[int] = set()
+        self.batch_max = batch_max
+        self.batch_wait_s = batch_wait_s
         self._in = {topic: self.metrics.events_in.labels(topic) for topic in self.inputs}
         self._latency = {topic: self.metrics.latency.labels(topic) for topic in self.inputs}
         self._errors = self.metrics.agent_errors.labels(plan.name)
@@ -159,62 +193,114 @@ class AgentLoop:
         app.on_partitions_revoked.connect(self.on_revoked)  # type: ignore[arg-type]
 
     async def run(self, stream: faust.StreamT) -> None:
-        """The agent body: every record of every message through the engine."""
-        await self.started()
-        key_field = self.plan.key_field
-        async for event in stream.events():
+        """The agent body: batches of messages, each record through the engine, then the
+        batch's state writes (the watchdog hears of a crash)."""
+        try:
+            await self.started()
+            batches = stream.take_events(self.batch_max, self.batch_wait_s)  # type: ignore[attr-defined]
+            async for events in batches:
+                await self.process_batch(events)
+                self.watchdog.beat(self.plan.name)
+        except Exception as exc:
+            self.watchdog.crashed(self.plan.name, f"{type(exc).__name__}: {exc}")
+            raise
+
+    async def process_batch(self, events: Iterable[EventT]) -> None:
+        """Every record of every message, then outputs flushed and changed states written."""
+        last_of_partition: dict[int, EventT] = {}
+        for event in events:
             message = event.message
             raw = bytes(event.value) if event.value is not None else b""
-            for key, member in iter_frame_keyed(raw, message.key, key_field):
+            topic = message.topic
+            for index, (key, member) in enumerate(
+                iter_frame_keyed(raw, message.key, self.plan.key_field)
+            ):
                 meta = RecordMeta(
-                    self.inputs[message.topic],
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    key,
+                    self.inputs[topic], topic, message.partition, message.offset, key, index
                 )
-                await self.process(meta, member)
-                if message.timestamp:
-                    self._latency[message.topic].observe(max(time.time() - message.timestamp, 0.0))
-            if message.partition in self.flush_due:
-                self.flush_due.discard(message.partition)
-                for key_text, _, state in self.engine.cache.take_dirty(message.partition):
-                    self.write(key_text.encode(), state)
-            self.watchdog.beat(self.plan.name)
+                await self.process(meta, member, raw)
+            if message.timestamp:
+                self._latency[topic].observe(max(time.time() - message.timestamp, 0.0))
+            last_of_partition[message.partition] = event
+        await self.app.producer.flush()
+        for partition, event in last_of_partition.items():
+            rows = self.engine.cache.take_dirty(partition)
+            if rows:
+                with event_context(event):
+                    for row in rows:
+                        self.write(row.key.encode(), row.row)
 
-    async def process(self, meta: RecordMeta, raw: bytes) -> None:
-        """One record: the engine's outputs sent, the entity's state written if due."""
+    async def process(
+        self, meta: RecordMeta, raw: bytes | ValidationError, message: bytes = b""
+    ) -> None:
+        """One record through the engine, its outputs sent; any failure a counted dead letter.
+
+        ``raw`` is the record's bytes, or the error that kept a frame member from being
+        unpacked (then the dead letter carries the whole ``message``).
+        """
         self._in[meta.topic].inc()
-        try:
-            outputs = self.engine.handle(raw, meta)
-        except Exception as exc:
-            log.exception(
-                "%s agent failed on %s[%d]@%d",
+        if isinstance(raw, ValidationError):
+            log.error(
+                "%s agent rejected %s[%d]@%d: %s",
                 self.plan.name,
                 meta.topic,
                 meta.partition,
                 meta.offset,
+                raw,
             )
             self._errors.inc()
-            outputs = [self.engine.error_letter(raw, meta, exc)]
-        await self.sender.send(outputs, self.plan.count)
-        if meta.key:
-            state = self.engine.cache.take_flush(meta.key.decode("utf-8", "replace"))
-            if state is not None:
-                self.write(meta.key, state)
+            letter = self.engine.dead_letter(message, raw, meta, time.time())
+            await self._send_letter(letter, meta)
+            return
+        try:
+            outputs = self.engine.handle(raw, meta)
+        except Exception as exc:
+            self._fail(meta, "failed on")
+            await self._send_letter(self.engine.error_letter(raw, meta, exc), meta)
+            return
+        try:
+            await self.sender.send(outputs, self.plan.count)
+        except Exception as exc:
+            self._fail(meta, "could not send the outputs of")
+            await self._send_letter(self.engine.error_letter(raw, meta, exc), meta)
 
-    def write(self, key: bytes, state: bytes) -> None:
-        """Write one entity's state to the table (store and changelog)."""
-        self.table[key] = state
+    def _fail(self, meta: RecordMeta, what: str) -> None:
+        log.exception(
+            "%s agent %s %s[%d]@%d", self.plan.name, what, meta.topic, meta.partition, meta.offset
+        )
+        self._errors.inc()
+
+    async def _send_letter(self, letter: Output, meta: RecordMeta) -> None:
+        """Send a dead letter; one that cannot be sent is logged and counted, never raised."""
+        try:
+            await self.sender.send([letter])
+        except Exception:
+            self._fail(meta, "could not dead-letter")
+
+    def write(self, key: bytes, row: bytes) -> None:
+        """Write one entity's row (positions and state) to the table (store and changelog)."""
+        self.table[key] = row
         self.metrics.state_flushes.inc()
 
-    async def tick(self, partitions: int) -> None:
-        """The worker's timer: all partitions due for a write; the engine's periodic work."""
-        self.flush_due.update(range(partitions))
+    async def tick(self) -> None:
+        """The engine's periodic work on the worker's timer, and held records of quiet
+        entities applied once their grace has passed."""
         await self.sender.send(self.engine.tick(), self.plan.count)
+        await self.sender.send(self.engine.release_overdue(), self.plan.count)
 
     async def on_revoked(self, sender: Any, revoked: set[Any], **kwargs: Any) -> None:
-        """Drop the cached states of partitions this worker no longer owns."""
-        self.engine.cache.forget_partitions(
+        """Drop the cached states of partitions this worker no longer owns.
+
+        Every batch wrote what it changed before its offsets could be committed, so nothing
+        is lost; a state changed outside a batch (timer work) and not yet written is reported.
+        """
+        unwritten = self.engine.cache.forget_partitions(
             {tp.partition for tp in revoked if tp.topic in self.inputs}
         )
+        if unwritten:
+            log.warning(
+                "%s: %d states changed by timer work not written before their partitions "
+                "were revoked; the new owner recomputes them",
+                self.plan.name,
+                len(unwritten),
+            )

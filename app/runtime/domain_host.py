@@ -77,6 +77,8 @@ class DomainHost:
                 self.sender,
                 watchdog,
                 self.started,
+                batch_max=settings.batch_max,
+                batch_wait_s=settings.batch_wait_s,
             )
             for agent in self.plan.agents
         ]
@@ -113,7 +115,7 @@ class DomainHost:
             await self.sender.send(self.plan.tick())
         active: Counter[str] = Counter()
         for loop in self.loops:
-            await loop.tick(self.settings.partitions)
+            await loop.tick()
             engine = loop.engine
             self.metrics.entities_tracked.labels(self.name, loop.plan.name).set(len(engine.cache))
             active.update(engine.active_alerts())

@@ -1,7 +1,9 @@
 """Liveness and readiness decisions of a worker, kept free of Faust so they are unit-testable.
 
-Liveness (``/healthz``) fails when an agent has died or has made no progress for
-``stall_after_s`` while it has input waiting (a silent hang: no exception, no throughput).
+Liveness (``/healthz``) fails when an agent keeps crashing (``crash_loop_count`` crashes within
+``crash_loop_window_s``: Faust restarts a crashed agent, so a crash loop would otherwise look
+alive) or has made no progress for ``stall_after_s`` while it has input waiting (a silent hang:
+no exception, no throughput).
 Readiness (``/readyz``) is true only once table recovery is done, partitions are assigned
 and no rebalance is in flight.
 """
@@ -9,6 +11,7 @@ and no rebalance is in flight.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 __all__ = ["HealthReport", "Watchdog"]
@@ -29,15 +32,23 @@ class HealthReport:
 class Watchdog:
     """Tracks each agent's last progress and decides liveness.
 
-    Agents call :meth:`beat` after each record (cheap: one dict store) and the worker reports
-    crashed agents with :meth:`mark_dead`. An agent idle without input is alive; an agent idle
-    *with* input waiting (lag > 0) for longer than ``stall_after_s`` is stalled.
+    Agents call :meth:`beat` after each batch (cheap: one dict store) and :meth:`crashed` when
+    they crash. An agent idle without input is alive; an agent idle *with* input waiting
+    (lag > 0) for longer than ``stall_after_s`` is stalled; an agent with ``crash_loop_count``
+    crashes in the last ``crash_loop_window_s`` is in a crash loop.
     """
 
-    def __init__(self, stall_after_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        stall_after_s: float = 120.0,
+        crash_loop_count: int = 3,
+        crash_loop_window_s: float = 300.0,
+    ) -> None:
         self.stall_after_s = stall_after_s
+        self.crash_loop_count = crash_loop_count
+        self.crash_loop_window_s = crash_loop_window_s
         self._last_progress: dict[str, float] = {}
-        self._dead: dict[str, str] = {}
+        self._crashes: dict[str, deque[tuple[float, str]]] = {}
 
     def register(self, agent: str, now: float | None = None) -> None:
         """Start watching ``agent`` (counts as progress now)."""
@@ -47,9 +58,10 @@ class Watchdog:
         """Record that ``agent`` finished a record (or is healthily idle)."""
         self._last_progress[agent] = time.time() if now is None else now
 
-    def mark_dead(self, agent: str, reason: str) -> None:
-        """Record that ``agent`` stopped for good (its task ended or raised)."""
-        self._dead[agent] = reason
+    def crashed(self, agent: str, reason: str, now: float | None = None) -> None:
+        """Record that ``agent`` crashed (Faust restarts it; repeated crashes fail liveness)."""
+        crashes = self._crashes.setdefault(agent, deque(maxlen=self.crash_loop_count))
+        crashes.append((time.time() if now is None else now, reason))
 
     def last_progress(self, agent: str) -> float | None:
         """Wall time of the agent's last progress, if it is watched."""
@@ -58,7 +70,14 @@ class Watchdog:
     def liveness(self, input_lag: int, now: float | None = None) -> HealthReport:
         """Decide liveness given the total input lag of this worker's partitions."""
         now = time.time() if now is None else now
-        reasons = [f"agent {name} died: {why}" for name, why in self._dead.items()]
+        reasons = []
+        for name, crashes in self._crashes.items():
+            recent = [why for at, why in crashes if now - at <= self.crash_loop_window_s]
+            if len(recent) >= self.crash_loop_count:
+                reasons.append(
+                    f"agent {name} crashed {len(recent)} times in "
+                    f"{self.crash_loop_window_s:.0f} s, last: {recent[-1]}"
+                )
         if input_lag > 0:
             for name, last in self._last_progress.items():
                 if now - last > self.stall_after_s:

@@ -20,7 +20,7 @@ from faust.web import Request, Response, View
 
 from agents.registry import DOMAINS
 from app.core.metrics import METRICS, Metrics
-from app.runtime.agent_loop import FLUSH_INTERVAL_S
+from app.runtime.agent_loop import TICK_INTERVAL_S
 from app.runtime.domain_host import DomainHost
 from app.runtime.faust_app import create_app
 from app.runtime.health import Watchdog
@@ -68,8 +68,7 @@ def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerCo
 
 
 def _register_timer(ctx: WorkerContext) -> None:
-    """Every domain's periodic work and the state writes of all partitions; feeds closed at
-    shutdown."""
+    """Every domain's periodic work; feeds closed at shutdown."""
     app = ctx.app
 
     async def domains_tick() -> None:
@@ -80,7 +79,7 @@ def _register_timer(ctx: WorkerContext) -> None:
                 log.exception("%s timer failed; retrying next interval", host.name)
                 ctx.metrics.agent_errors.labels(f"{host.name}_timer").inc()
 
-    app.timer(interval=FLUSH_INTERVAL_S)(domains_tick)
+    app.timer(interval=TICK_INTERVAL_S)(domains_tick)
 
     async def on_shutdown(sender: Any, *args: Any, **kwargs: Any) -> None:
         for host in ctx.domains:

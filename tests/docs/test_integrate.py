@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import os
 import re
 import subprocess
@@ -144,7 +145,10 @@ def test_the_dead_letter_example_is_consistent():
     letter = orjson.loads(EXAMPLES["dead_letter"])
     assert letter["reason"] == letter["problems"][0]["reason"]
     assert letter["detail"] == "; ".join(p["detail"] for p in letter["problems"])
-    assert orjson.loads(base64.b64decode(letter["original_b64"]))["asset_id"] == letter["key"]
+    original = base64.b64decode(letter["original_b64"])
+    assert orjson.loads(original)["asset_id"] == letter["key"]
+    assert letter["original_size"] == len(original) and not letter["truncated"]
+    assert letter["original_sha256"] == hashlib.sha256(original).hexdigest()
 
 
 def test_the_readme_links_the_guide():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 import pytest
 
 from schemas import DeadLetter, ValidationError, decode_telemetry
+from schemas.deadletter import MAX_DETAIL_CHARS, MAX_KEY_BYTES, MAX_ORIGINAL_BYTES
 from tests.schemas.samples import CLOCK
 
 
@@ -54,3 +57,30 @@ def test_dead_letter_without_key_has_null_key():
         b"[]", _rejection(b"[]"), source_topic="t", partition=0, offset=7, key=None, received_at=0
     )
     assert letter.key is None
+
+
+def test_a_huge_message_makes_a_bounded_dead_letter_with_its_size_and_hash():
+    raw = b"\xfe" * 3_000_000
+    letter = DeadLetter.from_rejection(
+        raw,
+        ValidationError("malformed_json", "x" * 50_000),
+        source_topic="t",
+        partition=0,
+        offset=1,
+        key=b"k" * 100_000,
+        received_at=0.0,
+    )
+    assert letter.truncated and letter.original_size == len(raw)
+    assert letter.original_sha256 == hashlib.sha256(raw).hexdigest()
+    assert letter.original() == raw[:MAX_ORIGINAL_BYTES]
+    assert len(letter.detail) < MAX_DETAIL_CHARS + 40 and letter.detail.endswith("(50000 chars)")
+    assert letter.key == "k" * MAX_KEY_BYTES
+    assert len(letter.to_json()) < 100_000
+
+
+def test_a_small_message_is_kept_whole_and_not_marked_truncated():
+    raw = b"[1]"
+    letter = DeadLetter.from_rejection(
+        raw, _rejection(raw), source_topic="t", partition=0, offset=1, key=None, received_at=0.0
+    )
+    assert not letter.truncated and letter.original() == raw and letter.original_size == 3

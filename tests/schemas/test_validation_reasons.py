@@ -51,6 +51,7 @@ def test_reasons_are_the_documented_codes():
         "bad_enum",
         "timestamp_in_future",
         "timestamp_too_old",
+        "nested_too_deep",
         "processing_error",
     )
 

@@ -28,27 +28,39 @@ Method (one configuration for every stream, nothing tuned to a data set):
      trending feature), and its excess over the old record counts one nat per
      ``range / (4 ln n)``, the spacing of extremes of Gaussian-like data (Gumbel domain).
 
-3. **Calibrated tail probabilities** (:mod:`analytics.anomaly_tail`): each of the first three
+3. **Calibrated tail probabilities** (:mod:`app.core.models.anomaly_tail`): each of the first three
    signals tracks its own 0.9 ... 0.9999-quantiles and turns a value into ``-ln P`` (nats),
    so spiky counters and smooth temperatures speak the same unit, and events that recur (a
    nightly job) are learned as normal.
-4. **Combination** with a Bonferroni correction over signals and features: the evidence of
-   an observation is ``max(-ln p) - ln(#tests)``, capped at 50 nats.
-5. **Reporting what is new**: evidence not an order of magnitude above a recent, decaying
+4. **Joint behaviour** (two or more features): a Hotelling T² of the features' fast level
+   against a drifting reference and the covariance of normal deviations
+   (:mod:`app.core.models.joint`), in nats under a heavy-tailed ``F`` law - a shift in the relation
+   between signals that each stay in range alone, or a small shift of several at once.
+5. **Combination** with a weighted Bonferroni correction over signals and features: the
+   evidence of an observation is the larger of ``max(-ln p) - ln(#tests / (1 - w))`` over the
+   per-feature signals and ``-ln p_joint - ln(1 / w)`` (``w``: the joint test's share, 0 with
+   one feature: then it is ``max(-ln p) - ln(#tests)`` as before), capped at 50 nats.
+6. **Reporting what is new**: evidence not an order of magnitude above a recent, decaying
    peak of evidence is damped, so one episode yields one high score (its onset) instead of
    a run of them; so is evidence not an order of magnitude above what the same time of day
    (hourly bins, +-1) usually holds: a per-bin exponentially weighted average, over days,
    of the evidence reported there, so a job that spikes every night at 3:00 stops being
    news after a few nights while a one-off event is remembered at a fraction of its size;
    ``score = E / (E + alert_nats)`` maps it into [0, 1) with 0.5 at the alert level.
-6. **Online alert decision** with hysteresis: raise at ``alert_nats`` of evidence, clear
-   after ``clear_rows`` consecutive observations below ``clear_nats``.
+7. **Online alert decision** with hysteresis: raise at ``alert_nats`` of evidence, clear
+   after ``clear_rows`` consecutive quiet observations: below ``clear_nats``, or with the joint
+   T² an order of magnitude below the episode's peak (the fault receded). While the alert is
+   open the joint model does not learn, so a sustained fault is flagged for its duration
+   (``is_anomaly`` is this alert state); after a long episode that ended with the asset
+   settled away from the old reference, the reference restarts from where it settled.
 
 Every observation is scored before it is learned, so a score depends only on the past. Time
 constants count observations (unit-free, valid for any regular sampling), except the
 time-of-day profile, which needs ``ts`` in seconds and stays inactive without it. The state
 is one flat list of float64 plus one float32 array (the profiles, the tails and the
-recurrence bins): ``176 + 312 * features`` bytes packed (2048 for 6 features).
+recurrence bins): ``176 + 312 * features`` bytes packed (2048 for 6 features), plus the
+joint model's float32 array for two or more features (``4 * (6 + k + k(k+1)/2)`` bytes: 132
+for 6 features).
 """
 
 from __future__ import annotations
@@ -56,15 +68,16 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.core.models.anomaly_tail import TAIL_SLOTS, tail_learn, tail_start, tail_surprise
+from app.core.models.joint import JointConfig, JointModel, joint_packed_size
 
 __all__ = ["MODEL_VERSION", "AnomalyConfig", "AnomalyDetector", "AnomalyResult"]
 
-MODEL_VERSION = "anomaly-tails-7"
+MODEL_VERSION = "anomaly-joint-8"
 
 # Global slots. ``_ALERT`` is 0 while no alert is raised, else 1 + quiet observations since;
 # ``_T0`` is NaN until the first timestamp; ``_SEA_N`` counts observations since the
@@ -125,6 +138,9 @@ class AnomalyConfig:
         refractory_rows: decay time of that peak, in observations.
         refractory_damping: factor applied to evidence not an order of magnitude above it.
         rel_floor: floor of every scale, relative to the feature's |mean| + 1 (flat lines).
+        joint: configuration of the joint (multivariate) model.
+        joint_min_features: features from which the joint model runs (one feature has no
+            joint behaviour beyond its own).
     """
 
     warmup: int = 30
@@ -142,6 +158,8 @@ class AnomalyConfig:
     refractory_rows: float = 100.0
     refractory_damping: float = 0.3
     rel_floor: float = 1e-6
+    joint: JointConfig = field(default_factory=JointConfig)
+    joint_min_features: int = 2
 
 
 class AnomalyResult:
@@ -152,9 +170,11 @@ class AnomalyResult:
         is_anomaly: the detector's online alert state (raised, not yet cleared).
         contributions: per feature, its evidence in nats (``-ln p`` of its most surprising
             signal); the agent turns the largest into "value vs baseline" evidence.
+        joint: evidence of the joint test in nats (0 without a joint model or while it warms
+            up).
     """
 
-    __slots__ = ("_detector", "contributions", "is_anomaly", "score")
+    __slots__ = ("_detector", "contributions", "is_anomaly", "joint", "score")
 
     def __init__(
         self,
@@ -162,10 +182,12 @@ class AnomalyResult:
         is_anomaly: bool,
         contributions: dict[str, float],
         detector: AnomalyDetector,
+        joint: float = 0.0,
     ) -> None:
         self.score = score
         self.is_anomaly = is_anomaly
         self.contributions = contributions
+        self.joint = joint
         self._detector = detector
 
     def baseline(self, name: str) -> tuple[float, float]:
@@ -190,7 +212,16 @@ class AnomalyDetector:
     True
     """
 
-    __slots__ = ("_index", "_k", "_peak_decay", "config", "feature_names", "profile", "state")
+    __slots__ = (
+        "_index",
+        "_k",
+        "_peak_decay",
+        "config",
+        "feature_names",
+        "joint",
+        "profile",
+        "state",
+    )
 
     def __init__(
         self,
@@ -198,6 +229,7 @@ class AnomalyDetector:
         config: AnomalyConfig = AnomalyConfig(),
         state: Sequence[float] | None = None,
         profile: Sequence[float] | None = None,
+        joint: JointModel | None = None,
     ) -> None:
         self.feature_names = tuple(feature_names)
         if not self.feature_names:
@@ -225,6 +257,11 @@ class AnomalyDetector:
             self.profile = array("f", profile)
         if len(self.profile) != n_prof:
             raise ValueError(f"profile has {len(self.profile)} values, expected {n_prof}")
+        self.joint: JointModel | None = None
+        if self._k >= config.joint_min_features:
+            self.joint = joint if joint is not None else JointModel(self._k, config.joint)
+            if self.joint.k != self._k:
+                raise ValueError(f"joint model of {self.joint.k} features, expected {self._k}")
 
     # ------------------------------------------------------------------ state
 
@@ -244,10 +281,15 @@ class AnomalyDetector:
         return self.state[o + _MEAN], math.sqrt(max(self.state[o + _VAR], 0.0))
 
     def to_bytes(self) -> bytes:
-        """Pack the state: little-endian float64 scalars, then the float32 profile (no pickle)."""
+        """Pack the state: float64 scalars, the float32 profile, the float32 joint model.
+
+        Little-endian, no pickle.
+        """
+        joint = b"" if self.joint is None else self.joint.to_array().astype("<f4").tobytes()
         return (
             np.asarray(self.state, dtype="<f8").tobytes()
             + np.asarray(self.profile, dtype="<f4").tobytes()
+            + joint
         )
 
     @classmethod
@@ -260,11 +302,17 @@ class AnomalyDetector:
         """Restore a detector packed by :meth:`to_bytes`; it scores exactly as the original."""
         k = len(feature_names)
         split = 8 * (_N_GLOBAL + _N_FEATURE * k)
-        if len(data) != split + 4 * (_PROFILE * k + _REC_BINS):
+        end = split + 4 * (_PROFILE * k + _REC_BINS)
+        n_joint = joint_packed_size(k) if k >= config.joint_min_features else 0
+        if len(data) != end + 4 * n_joint:
             raise ValueError(f"{len(data)} bytes do not hold the state of {k} features")
         state = np.frombuffer(data[:split], dtype="<f8").tolist()
-        profile = np.frombuffer(data[split:], dtype="<f4").tolist()
-        return cls(feature_names, config, state, profile)
+        profile = np.frombuffer(data[split:end], dtype="<f4").tolist()
+        joint = None
+        if n_joint:
+            packed = np.frombuffer(data[end:], dtype="<f4").astype(np.float32)
+            joint = JointModel.from_array(packed, k, config.joint)
+        return cls(feature_names, config, state, profile, joint)
 
     # ---------------------------------------------------------------- scoring
 
@@ -275,25 +323,80 @@ class AnomalyDetector:
         ``ts`` the time-of-day profile does not learn.
         """
         evidence, tests = self._evidence(x, ts, learn=True)
-        return self._decide(evidence, tests, ts)
+        level = self._joint_level(x, learned=True)
+        t2, live = (0.0, False)
+        if level is not None and self.joint is not None:
+            t2, live = self.joint.observe(level)
+        result = self._decide(evidence, tests, ts, level, t2, live)
+        if level is not None and self.joint is not None:
+            self.joint.learn(level, t2, result.is_anomaly)
+        return result
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """River-style: the score ``x`` would get now (at the last event time), learning nothing."""
         last = self.state[_LAST_TS]
         evidence, tests = self._evidence(x, None if math.isnan(self.state[_T0]) else last, False)
-        e = self._combine(evidence, tests)
+        level = self._joint_level(x, learned=False)
+        t2, live = (0.0, False)
+        if level is not None and self.joint is not None:
+            t2, live = self.joint.observe(level)
+        e = self._fuse(evidence, tests, t2, live)[0]
         return e / (e + self.config.alert_nats)
 
     def learn_one(self, x: Mapping[str, float]) -> None:
         """River-style: learn ``x`` (and advance the alert state) without returning a score."""
         self.update(x)
 
-    def _combine(self, evidence: dict[str, float], tests: int) -> float:
-        """Bonferroni-corrected evidence of the most surprising feature (0 if none)."""
-        if not evidence or self.state[_N] <= self.config.warmup:
-            return 0.0
-        e = min(max(evidence.values()), _E_MAX) - math.log(tests)
-        return e if e > 0.0 else 0.0
+    def _fast_levels(self) -> np.ndarray:
+        """Every feature's fast level (the joint model's input), as learned so far."""
+        s = self.state
+        return np.array(
+            [s[_N_GLOBAL + _N_FEATURE * i + _FAST] for i in range(self._k)], dtype=np.float64
+        )
+
+    def _joint_level(self, x: Mapping[str, float], learned: bool) -> np.ndarray | None:
+        """The fast levels for the joint model after ``x``, or None if it cannot take ``x``.
+
+        The joint model needs every feature: a row with one missing or non-finite feature
+        is neither scored nor learned by it (the per-feature signals still are). With
+        ``learned`` the levels were just updated by :meth:`_evidence`; otherwise they are
+        computed as that update would (scoring without learning).
+        """
+        if self.joint is None:
+            return None
+        values = [x.get(name) for name in self.feature_names]
+        if any(v is None or not math.isfinite(v) for v in values):
+            return None
+        if learned:
+            return self._fast_levels()
+        s = self.state
+        out = np.empty(self._k, dtype=np.float64)
+        for i, v in enumerate(values):
+            o = _N_GLOBAL + _N_FEATURE * i
+            nf = s[o + _COUNT] + 1.0
+            fast = s[o + _FAST]
+            a = max(1.0 / nf, 1.0 / self.config.fast_tau)
+            out[i] = v if nf == 1.0 else fast + a * (float(v) - fast)  # type: ignore[arg-type]
+        return out
+
+    def _fuse(
+        self, evidence: dict[str, float], tests: int, t2: float, live: bool
+    ) -> tuple[float, float]:
+        """Evidence of the observation (weighted Bonferroni) and of the joint test alone.
+
+        With a live joint model, the joint test gets the share ``w`` of the false-alarm budget
+        and the per-feature tests share the rest; without one, this is the plain Bonferroni
+        correction over the per-feature tests.
+        """
+        e = 0.0
+        if evidence and self.state[_N] > self.config.warmup:
+            e = min(max(evidence.values()), _E_MAX) - math.log(tests)
+        joint = 0.0
+        if live and self.joint is not None:
+            w = self.config.joint.weight
+            joint = self.joint.nats(t2)
+            e = max(e + math.log1p(-w), min(joint, _E_MAX) + math.log(w))
+        return (e if e > 0.0 else 0.0), joint
 
     def _recurrence(self, e: float, ts: float | None) -> float:
         """Return the evidence this time of day usually holds, then learn ``e`` into it.
@@ -327,12 +430,18 @@ class AnomalyDetector:
         return recall
 
     def _decide(
-        self, evidence: dict[str, float], tests: int, ts: float | None = None
+        self,
+        evidence: dict[str, float],
+        tests: int,
+        ts: float | None,
+        level: np.ndarray | None,
+        t2: float,
+        live: bool,
     ) -> AnomalyResult:
-        """Turn per-feature evidence into the reported score and the online alert decision."""
+        """Turn the evidence into the reported score and the online alert decision."""
         cfg = self.config
         s = self.state
-        e = self._combine(evidence, tests)
+        e, joint_nats = self._fuse(evidence, tests, t2, live)
         # Report what is new: evidence not an order of magnitude (ln 10 nats) above a recent,
         # decaying peak, or above what this time of day usually holds, is damped, so one
         # episode gives one high score (its onset) and a daily job stops being news.
@@ -345,15 +454,23 @@ class AnomalyDetector:
             peak = e
         s[_PEAK] = peak
         alert = s[_ALERT]
+        joint = self.joint
         if alert > 0.0:
-            alert = alert + 1.0 if e < cfg.clear_nats else 1.0
+            quiet = e < cfg.clear_nats
+            if joint is not None and level is not None and joint.receded(t2, live, quiet):
+                quiet = True
+            alert = alert + 1.0 if quiet else 1.0
             if alert > cfg.clear_rows:
                 alert = 0.0
+                if joint is not None:
+                    joint.end_episode(self._fast_levels() if level is None else level)
         elif e >= cfg.alert_nats:
             alert = 1.0
+            if joint is not None:
+                joint.begin_episode(t2)
         s[_ALERT] = alert
         score = reported / (reported + cfg.alert_nats)
-        return AnomalyResult(score, alert > 0.0, evidence, self)
+        return AnomalyResult(score, alert > 0.0, evidence, self, joint_nats)
 
     def _clock(self, ts: float | None, learn: bool) -> tuple[float, float, float]:
         """Advance event time; return (days seen, position in the day in bins, elapsed s).

@@ -11,7 +11,7 @@ import pytest
 from agents.fleet.area import AreaEngine, AreaState
 from agents.fleet.classifier import CLASSES, EpisodeClassifier
 from agents.fleet.config import FleetConfig
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from tests.outputs import rejection, wire
 
 BASE = {
@@ -96,7 +96,7 @@ def _notice(vehicle, episode, start, lat=45.0, lon=7.6, area="area:1:1"):
 
 def test_area_tells_every_vehicle_of_concurrent_detours_once():
     engine = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     assert engine.handle(_notice("a", "e1", 1e9), meta) == []
     answers = [wire(e) for e in engine.handle(_notice("b", "e2", 1e9 + 1800), meta)]
     assert {(a["vehicle_id"], a["other_vehicles"]) for a in answers} == {("a", 1), ("b", 1)}
@@ -111,7 +111,7 @@ def test_area_tells_every_vehicle_of_concurrent_detours_once():
 
 def test_area_ignores_detours_hours_or_kilometres_apart_and_dead_letters_garbage():
     engine = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     engine.handle(_notice("a", "e1", 1e9), meta)
     assert engine.handle(_notice("b", "e2", 1e9 + 5 * 3600), meta) == []
     assert engine.handle(_notice("c", "e3", 1e9 + 600, lat=45.03), meta) == []
@@ -123,7 +123,7 @@ def test_area_ignores_detours_hours_or_kilometres_apart_and_dead_letters_garbage
 
 def test_probe_is_answered_with_the_final_count_even_when_zero():
     engine = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     engine.handle(_notice("a", "e1", 1e9), meta)
     probe = orjson.loads(_notice("a", "e1", 1e9))
     (answer,) = engine.handle(orjson.dumps({**probe, "probe": True}), meta)
@@ -150,7 +150,7 @@ def test_malformed_area_notices_are_dead_lettered_with_the_reason_and_not_stored
     engine = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
     notice = {**orjson.loads(_notice("a", "e1", 1e9)), **changes}
     (letter,) = engine.handle(
-        orjson.dumps(notice), RecordMeta("notices", "area", 0, 0, b"area:1:1")
+        orjson.dumps(notice), RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     )
     assert rejection(letter) == ("area", reason)
     assert len(engine.cache) == 0

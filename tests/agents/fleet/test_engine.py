@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from agents.fleet.vehicle_state import VehicleState
-from app.core import RecordMeta
+from app.core import OFFLINE, RecordMeta
 from schemas import ValidationError
 from schemas.vehicle import AreaContext, DispatcherVerdict, Geofence
 from tests.agents.fleet.helpers import (
@@ -24,7 +24,7 @@ from tests.agents.fleet.helpers import (
 )
 from tests.outputs import rejection, wire
 
-META = RecordMeta("telemetry", "telemetry", 0, 0, b"truck-1")
+META = RecordMeta("telemetry", "telemetry", 0, OFFLINE, b"truck-1")
 
 
 def _run(eng, fixes):

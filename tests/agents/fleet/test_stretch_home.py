@@ -10,7 +10,7 @@ from agents.fleet.episode import EpisodeRecord
 from agents.fleet.geo import haversine_m, segment_distance_m
 from agents.fleet.home import OVERNIGHT_S, HomeDepot
 from agents.fleet.vehicle_state import VehicleState
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from schemas.vehicle import AreaContext, Geofence
 from tests.agents.fleet.helpers import (
     DAY,
@@ -78,7 +78,7 @@ def test_stretch_areas_cover_both_ends_and_the_middle_of_a_long_stretch():
 
 def test_area_counts_overlapping_long_stretches_whose_middles_are_kilometres_apart():
     engine_ = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     first = (45.0, 7.60, 45.0, 7.66)
     second = (45.0, 7.635, 45.0, 7.70)
     middles_m = haversine_m(45.0, 7.63, 45.0, 7.6675)
@@ -90,14 +90,14 @@ def test_area_counts_overlapping_long_stretches_whose_middles_are_kilometres_apa
 
 def test_area_ignores_a_parallel_stretch_three_kilometres_away_at_the_same_time():
     engine_ = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     engine_.handle(_notice("a", "e1", 1e9, (45.0, 7.60, 45.0, 7.66)), meta)
     assert engine_.handle(_notice("b", "e2", 1e9, (45.027, 7.60, 45.027, 7.66)), meta) == []
 
 
 def test_area_reads_a_notice_without_rejoin_point_as_a_one_point_stretch():
     engine_ = AreaEngine(FleetConfig(), StreamLimits(), lambda _: None, lambda: 2e9)
-    meta = RecordMeta("notices", "area", 0, 0, b"area:1:1")
+    meta = RecordMeta("notices", "area", 0, OFFLINE, b"area:1:1")
     engine_.handle(_notice("a", "e1", 1e9, (45.0, 7.60, 45.0, 7.66)), meta)
     legacy = orjson.loads(_notice("b", "e2", 1e9, (45.005, 7.63, 0.0, 0.0)))
     del legacy["rejoin_lat"], legacy["rejoin_lon"]

@@ -11,14 +11,14 @@ import pytest
 from agents.maintenance.config import MaintenanceConfig
 from agents.maintenance.engine import MaintenanceEngine
 from agents.maintenance.settings import MaintenanceSettings
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from tests.outputs import records, wire
 
 NOW = 1_800_000_000.0  # the engine's wall clock: fixed, so no test depends on today's date
 START = NOW - 30 * 86400.0
 STEP = 600.0
-TELEMETRY = RecordMeta("telemetry", "machine-telemetry", 3, 0, b"m-1")
-MAINT = RecordMeta("maintenance", "machine-maintenance", 3, 0, b"m-1")
+TELEMETRY = RecordMeta("telemetry", "machine-telemetry", 3, OFFLINE, b"m-1")
+MAINT = RecordMeta("maintenance", "machine-maintenance", 3, OFFLINE, b"m-1")
 
 
 def reading(i: int, *, asset="m-1", degrade: float = 0.0, rng=None, **override) -> bytes:
@@ -59,7 +59,7 @@ def maintenance(i: int, kind: str) -> bytes:
 def make_engine(store: dict[str, bytes] | None = None, **settings) -> MaintenanceEngine:
     store = {} if store is None else store
     cfg = MaintenanceConfig.from_settings(MaintenanceSettings(**settings))
-    return MaintenanceEngine(cfg, StreamLimits(flush_every=8), store.get, lambda: NOW)
+    return MaintenanceEngine(cfg, StreamLimits(), store.get, lambda: NOW)
 
 
 def topics(outputs):
@@ -147,13 +147,12 @@ def test_state_is_compact():
     assert len(value) <= 4096
 
 
-def test_flush_is_due_every_n_events_not_each_event():
+def test_many_readings_of_an_asset_make_one_write():
     engine = make_engine()
-    due = 0
     for i in range(64):
         engine.handle(reading(i), TELEMETRY)
-        due += engine.cache.take_flush("m-1") is not None
-    assert due == 64 // 8
+    assert [d.key for d in engine.cache.take_dirty()] == ["m-1"]
+    assert engine.cache.take_dirty() == []
 
 
 def test_failure_teaches_the_class_model_and_repair_resets_the_asset():
@@ -164,11 +163,33 @@ def test_failure_teaches_the_class_model_and_repair_resets_the_asset():
     model = engine.models.get("motor-a")
     before = model.n_labels
     engine.handle(maintenance(600, "failure"), MAINT)
+    assert model.n_labels == before  # held: the asset's readings have not reached it yet
+    engine.handle(reading(600, degrade=1.0), TELEMETRY)
     assert model.n_labels > before
     assert engine.quality.true_positives + engine.quality.false_negatives == 1
     engine.handle(maintenance(620, "repair"), MAINT)
-    assert engine.state_of("m-1").tracker.count == 0
+    engine.handle(reading(620), TELEMETRY)
+    assert engine.state_of("m-1").tracker.count == 1  # reset, then the reading after the repair
     assert engine.state_of("m-1").alert.active is False
+
+
+def test_a_repair_arriving_before_older_readings_resets_only_after_them():
+    """A backlog delivers the repair first: the degraded readings before it must not be learned
+    into the fresh baseline the repair starts."""
+    in_order = make_engine()
+    backlog = make_engine()
+    readings = [reading(i, degrade=max(0.0, (i - 100) / 100)) for i in range(200)]
+    for raw in readings:
+        in_order.handle(raw, TELEMETRY)
+    in_order.handle(maintenance(200, "repair"), MAINT)
+    backlog.handle(maintenance(200, "repair"), MAINT)
+    for raw in readings:
+        backlog.handle(raw, TELEMETRY)
+    after = [reading(i) for i in range(200, 230)]
+    for raw in after:
+        a, b = in_order.handle(raw, TELEMETRY), backlog.handle(raw, TELEMETRY)
+        assert [wire(o) for o in a] == [wire(o) for o in b]
+    assert in_order.state_of("m-1").to_bytes() == backlog.state_of("m-1").to_bytes()
 
 
 def test_degradation_raises_an_alert_with_evidence():
@@ -240,6 +261,7 @@ def test_high_failure_probability_derates_once_per_crossing_and_survives_a_resta
         _degrading_run(engine, 0, 600)
         engine.handle(maintenance(600, "failure"), MAINT)
         engine.handle(maintenance(601, "repair"), MAINT)
+        engine.handle(reading(601), TELEMETRY)  # the asset's stream passes both labels
         engine.cache.forget_partitions({3})
     assert engine.models.get("motor-a").ready
     commands, derated = _check_gate(_degrading_run(engine, 0, 500), level, derated=False)

@@ -9,7 +9,7 @@ import orjson
 from agents.safety.config import SafetyConfig
 from agents.safety.settings import SafetySettings
 from agents.safety.site_map import load_site_map
-from app.core import RecordMeta, StreamLimits
+from app.core import OFFLINE, RecordMeta, StreamLimits
 from app.edge.privacy import pseudonymise
 from schemas.wearable import WearableTelemetry, decode_wearable
 
@@ -95,7 +95,7 @@ def parsed(record: dict[str, Any]) -> WearableTelemetry:
 
 def meta(key: str = WORKER, input: str = "wearables") -> RecordMeta:
     """Kafka metadata of a test record of logical input ``input``."""
-    return RecordMeta(input, input, 0, 0, key.encode())
+    return RecordMeta(input, input, 0, OFFLINE, key.encode())
 
 
 def clock() -> float:

@@ -241,11 +241,10 @@ def test_a_fatigue_alert_left_open_at_shift_end_is_cleared_by_the_next_shift():
     assert engine.active_alerts()["worker_fatigue"] == 0
 
 
-def test_an_impact_is_written_at_once_so_a_restart_keeps_it():
+def test_an_impact_is_in_the_written_state_so_a_restart_keeps_it():
     engine = _engine()
     _feed(engine, [reading(START), reading(START + 10, accel_peak_g=5.0)])
-    data = engine.cache.take_flush(WORKER)  # what the agent writes to the table now
-    assert data is not None
-    restored = _engine({WORKER: data})
+    (dirty,) = engine.cache.take_dirty()  # what the agent writes at the end of the batch
+    restored = _engine({WORKER: dirty.row})
     out = _feed(restored, [lying(START + 10 + 10 * i) for i in range(1, 4)])
     assert [wire(e)["alert_type"] for e in out if e.topic == "alerts"] == ["man_down"]

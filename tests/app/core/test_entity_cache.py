@@ -1,12 +1,12 @@
-"""EntityCache: lazy loading, write cadence, dirty tracking per partition, rebalance."""
+"""EntityCache: lazy loading, rows with positions, dirty tracking per partition, rebalance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
 from app.core import EntityCache
+from app.core.positions import Positions
+from app.core.rows import decode_row, encode_row
 
 
 @dataclass
@@ -21,8 +21,8 @@ def decode(data: bytes) -> Counter:
     return Counter(int(data))
 
 
-def make_cache(store: dict[str, bytes], flush_every: int = 3) -> EntityCache[Counter]:
-    return EntityCache(store.get, decode, flush_every)
+def make_cache(store: dict[str, bytes]) -> EntityCache[Counter]:
+    return EntityCache(store.get, decode)
 
 
 def test_entry_loads_stored_state_once_and_creates_missing() -> None:
@@ -40,50 +40,52 @@ def test_unreadable_stored_state_starts_fresh() -> None:
     assert cache.entry("a", 0, Counter).state.value == 0
 
 
-def test_take_flush_only_after_flush_every_changes() -> None:
+def test_a_stored_row_brings_back_state_and_positions() -> None:
+    positions = Positions()
+    positions.advance("telemetry", 2, 41, 3)
+    cache = make_cache({"a": encode_row(positions, b"12")})
+    entry = cache.entry("a", 2, Counter)
+    assert entry.state.value == 12
+    assert entry.positions.applied("telemetry", 2, 41, 3)
+    assert not entry.positions.applied("telemetry", 2, 41, 4)
+
+
+def test_a_truncated_row_starts_fresh() -> None:
+    positions = Positions()
+    positions.advance("telemetry", 0, 1, 0)
+    cut = encode_row(positions, b"5")[:8]
+    assert make_cache({"a": cut}).entry("a", 0, Counter).state.value == 0
+
+
+def test_take_dirty_gives_rows_of_touched_entities_once() -> None:
     cache = make_cache({})
     entry = cache.entry("a", 0, Counter)
-    for expected in (None, None):
-        entry.state.value += 1
-        entry.touch()
-        assert cache.take_flush("a") is expected
-    entry.state.value += 1
+    entry.state.value = 3
     entry.touch()
-    assert cache.take_flush("a") == b"3"
-    assert cache.take_flush("a") is None  # counter reset by the write
+    entry.touch()
+    (dirty,) = cache.take_dirty()
+    assert (dirty.key, dirty.partition) == ("a", 0)
+    assert decode_row(dirty.row).state == b"3"
+    assert cache.take_dirty() == []  # written: clean until touched again
 
 
-def test_flush_soon_makes_the_next_take_flush_write() -> None:
-    cache = make_cache({})
-    entry = cache.entry("a", 0, Counter)
-    entry.flush_soon()
-    assert cache.take_flush("a") == b"0"
-
-
-def test_take_dirty_filters_by_partition_and_resets() -> None:
+def test_take_dirty_filters_by_partition_and_keeps_the_others() -> None:
     cache = make_cache({})
     cache.entry("a", 0, Counter).touch()
     cache.entry("b", 1, Counter).touch()
     cache.entry("c", 1, Counter)  # unchanged: not dirty
-    assert [key for key, _, _ in cache.take_dirty(1)] == ["b"]
-    assert [key for key, _, _ in cache.take_dirty()] == ["a"]
+    assert cache.dirty_partitions() == {0, 1}
+    assert [d.key for d in cache.take_dirty(1)] == ["b"]
+    assert [d.key for d in cache.take_dirty()] == ["a"]
     assert cache.take_dirty() == []
 
 
-def test_forget_partitions_drops_only_revoked_entities() -> None:
+def test_forget_partitions_drops_revoked_entities_and_reports_unwritten_ones() -> None:
     cache = make_cache({})
-    cache.entry("a", 0, Counter)
-    cache.entry("b", 1, Counter)
-    cache.forget_partitions({1})
-    assert cache.get("a") is not None and cache.get("b") is None
-
-
-@pytest.mark.parametrize("flush_every", [1, 5])
-def test_flush_every_is_respected(flush_every: int) -> None:
-    cache = make_cache({}, flush_every)
-    entry = cache.entry("a", 0, Counter)
-    writes = 0
-    for _ in range(10):
-        entry.touch()
-        writes += cache.take_flush("a") is not None
-    assert writes == 10 // flush_every
+    cache.entry("a", 0, Counter).touch()
+    cache.entry("b", 1, Counter).touch()
+    cache.entry("c", 1, Counter)
+    unwritten = cache.forget_partitions({1})
+    assert [d.key for d in unwritten] == ["b"]
+    assert cache.get("a") is not None and cache.get("b") is None and cache.get("c") is None
+    assert [d.key for d in cache.take_dirty()] == ["a"]  # the kept entity is still dirty

@@ -6,6 +6,7 @@ import orjson
 
 from app.edge.framing import build_messages, partition_for
 from app.edge.spool import SpoolEntry
+from schemas import ValidationError
 from schemas.frame import encode_frame, is_frame, iter_frame, iter_frame_keyed
 
 
@@ -49,3 +50,16 @@ def test_frames_hold_only_readings_of_one_partition_in_append_order() -> None:
     assert sum(len(v) for v in seen.values()) == 70
     for values in seen.values():
         assert values == sorted(values)
+
+
+def test_a_member_too_deep_to_re_encode_is_an_error_between_its_neighbours() -> None:
+    deep = b"[" * 300 + b"1" + b"]" * 300
+    frame = encode_frame(
+        [b'{"asset_id": "a"}', b'{"asset_id": "b", "x": ' + deep + b"}", b'{"asset_id": "c"}'],
+        "site",
+    )
+    members = list(iter_frame_keyed(frame, b"frame-key"))
+    assert [key for key, _ in members] == [b"a", b"b", b"c"]
+    assert isinstance(members[0][1], bytes) and isinstance(members[2][1], bytes)
+    error = members[1][1]
+    assert isinstance(error, ValidationError) and error.reason == "nested_too_deep"

@@ -4,6 +4,7 @@ import itertools
 import math
 import random
 
+import numpy as np
 import pytest
 
 from app.core.models.anomaly import MODEL_VERSION, AnomalyConfig, AnomalyDetector
@@ -219,3 +220,74 @@ def test_restore_is_exact_once_the_weekly_model_and_recurrence_memory_are_live()
         b = restored.update(x, ts)
         assert (a.score, a.is_anomaly, a.contributions) == (b.score, b.is_anomaly, b.contributions)
     assert restored.to_bytes() == original.to_bytes()
+
+
+def _pump(n, rng, fault=None):
+    """Pump-like rows: flow drives current and pressure; ``fault`` is a range of rows where
+    the motor draws more current for the same flow (within the current's normal range)."""
+    rows = []
+    for i in range(n):
+        flow = 50.0 + 10.0 * math.sin(i / 40.0) + rng.gauss(0, 0.5)
+        current = 2.0 + 0.04 * flow + rng.gauss(0, 0.03)
+        if fault is not None and i in fault:
+            current += 0.15
+        rows.append(
+            {
+                "flow": flow,
+                "current": current,
+                "pressure": 1.0 + 0.01 * flow + rng.gauss(0, 0.02),
+            }
+        )
+    return rows
+
+
+def test_a_sustained_break_between_channels_is_flagged_for_its_duration_then_cleared():
+    rng = random.Random(21)
+    fault = range(1500, 1800)
+    rows = _pump(2300, rng, fault)
+    detector = AnomalyDetector(["flow", "current", "pressure"])
+    results = _run(detector, rows)
+    lo, hi = min(r["current"] for r in rows[:1500]), max(r["current"] for r in rows[:1500])
+    inside = [lo <= r["current"] <= hi for r in rows[1500:1800]]
+    assert sum(inside) / len(inside) > 0.8  # the current alone stays in its normal range
+    during = [r.is_anomaly for r in results[1510:1800]]
+    assert sum(during) / len(during) > 0.95  # is_anomaly is the alert state: held throughout
+    assert max(r.joint for r in results[1510:1530]) > 7.0  # the joint test finds it
+    assert not any(r.is_anomaly for r in results[1900:])  # cleared once the relation is back
+    assert not any(r.is_anomaly for r in results[500:1500])  # no false alarm once learned
+
+
+def test_one_feature_has_no_joint_model_and_the_state_of_earlier_versions():
+    detector = AnomalyDetector(["v"])
+    assert detector.joint is None
+    assert len(detector.to_bytes()) == 176 + 312
+    result = detector.update({"v": 1.0}, 0.0)
+    assert result.joint == 0.0
+
+
+@pytest.mark.parametrize("k", [2, 8, 12])
+def test_the_joint_model_runs_on_any_channel_set_within_a_few_kb(k):
+    names = [f"c{i}" for i in range(k)]
+    rng = random.Random(k)
+    detector = AnomalyDetector(names)
+    for i in range(300):
+        detector.update({n: rng.gauss(j, 1) for j, n in enumerate(names)}, 60.0 * i)
+    size = len(detector.to_bytes())
+    assert size == 176 + 312 * k + 4 * (6 + k + k * (k + 1) // 2)
+    assert size < 5000
+    restored = AnomalyDetector.from_bytes(detector.to_bytes(), names)
+    assert restored.to_bytes() == detector.to_bytes()
+
+
+def test_a_row_with_a_missing_channel_is_not_learned_by_the_joint_model():
+    rng = random.Random(22)
+    detector = AnomalyDetector(["a", "b"])
+    _ = [
+        detector.update({"a": rng.gauss(0, 1), "b": rng.gauss(0, 1)}, float(i)) for i in range(200)
+    ]
+    assert detector.joint is not None
+    before = detector.joint.to_array().copy()
+    detector.update({"a": 50.0}, 200.0)
+    after = detector.joint.to_array()
+    assert np.array_equal(after[:2], before[:2])  # counts: nothing learned
+    assert np.array_equal(after[6:], before[6:])  # reference and covariance unchanged
