@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from agents.registry import DOMAINS
-from app.core.config import SettingsError, documented, load_section
+from app.core import config_checks as check
+from app.core.config import SettingsError, documented, load_section, unknown_names
 from app.core.config import setting as _setting
 from app.core.engine import StreamLimits
 
-__all__ = ["Settings", "SettingsError", "load_settings", "section_types"]
+__all__ = ["Settings", "SettingsError", "load_settings", "section_types", "unknown_variables"]
 
 T = TypeVar("T")
 
@@ -36,19 +37,27 @@ class Settings:
     """Core configuration plus every domain's section; each field maps to ``AIOT_<NAME>``."""
 
     broker_url: str = _setting(
-        "", "Kafka bootstrap servers, e.g. kafka://host:9092. Empty: start the embedded broker."
+        "",
+        "Kafka bootstrap servers, e.g. kafka://host:9092. Empty: start the embedded broker.",
+        check.kafka_servers,
     )
     broker_security_protocol: str = _setting(
-        "PLAINTEXT", "Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+        "PLAINTEXT",
+        "Kafka security: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+        check.one_of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
     )
     broker_sasl_mechanism: str = _setting(
-        "PLAIN", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."
+        "PLAIN",
+        "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.",
+        check.one_of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
     )
     broker_sasl_username: str = _setting("", "SASL user name (from a Secret in Kubernetes).")
     broker_sasl_password: str = _setting("", "SASL password (from a Secret in Kubernetes).")
     broker_ssl_cafile: str = _setting("", "CA bundle file for TLS to the brokers; empty: system.")
     store: str = _setting(
-        "memory://", "Faust table store: memory:// (dev/test) or rocksdb:// (production)."
+        "memory://",
+        "Faust table store: memory:// (dev/test) or rocksdb:// (production).",
+        check.table_store,
     )
     data_dir: str = _setting("./data", "Directory for worker table state (RocksDB) and caches.")
     tansu_compat: bool = _setting(
@@ -58,14 +67,28 @@ class Settings:
         "are turned off. Set automatically when aiot starts the embedded broker.",
     )
     app_id: str = _setting("aiot", "Faust application id (consumer group, changelog prefix).")
-    partitions: int = _setting(8, "Partitions of the keyed input and changelog topics.")
-    replication_factor: int = _setting(1, "Replication factor for topics aiot creates.")
+    partitions: int = _setting(
+        8, "Partitions of the keyed input and changelog topics.", check.at_least(1)
+    )
+    replication_factor: int = _setting(
+        1, "Replication factor for topics aiot creates.", check.at_least(1)
+    )
+    create_topics: bool = _setting(
+        True,
+        "aiot worker creates its missing topics from its topic plan at start (false: a missing "
+        "topic stops it - for topics managed elsewhere). A topic that exists but does not "
+        "match the plan always stops it (see aiot topics check).",
+    )
     dev_timeouts: bool = _setting(
         True, "Short consumer-group session/rebalance timeouts (3 s joins): dev and test only."
     )
-    web_port: int = _setting(6066, "Worker HTTP port: /metrics, /healthz, /readyz.")
+    web_port: int = _setting(6066, "Worker HTTP port: /metrics, /healthz, /readyz.", check.port)
     web_host: str = _setting("0.0.0.0", "Worker HTTP bind address.")
-    log_level: str = _setting("info", "Log level of the worker and tools.")
+    log_level: str = _setting(
+        "info",
+        "Log level of the worker and tools.",
+        check.one_of("debug", "info", "warning", "error", "critical"),
+    )
 
     topic_alerts: str = _setting("aiot.alerts.v1", "Alerts output, every domain.")
     topic_dead_letters: str = _setting("aiot.deadletter.v1", "Rejected input with the reason.")
@@ -77,9 +100,12 @@ class Settings:
         1000,
         "Most messages an agent takes as one batch; the entities a batch changed are written "
         "to their tables before its offsets can be committed.",
+        check.at_least(1),
     )
     batch_wait_s: float = _setting(
-        0.1, "Longest wait for a batch to fill before the agent processes what it has."
+        0.1,
+        "Longest wait for a batch to fill before the agent processes what it has.",
+        check.at_least(0),
     )
     max_future_skew_s: float = _setting(
         300.0, "Reject readings stamped more than this many seconds ahead of the wall clock."
@@ -139,7 +165,9 @@ class Settings:
     edge_spool_fsync: bool = _setting(
         False, "fsync the edge buffer on every write (power-loss safe, slower)."
     )
-    edge_frame_max_readings: int = _setting(200, "Readings per Kafka message (frame), at most.")
+    edge_frame_max_readings: int = _setting(
+        200, "Readings per Kafka message (frame), at most.", check.at_least(1)
+    )
     edge_frame_linger_s: float = _setting(
         0.1, "Seconds the edge waits to fill a frame before sending it anyway."
     )
@@ -153,7 +181,7 @@ class Settings:
         2, "Local default: readings in a row above a level before the edge reacts."
     )
     edge_derate_pct: float = _setting(50.0, "Local default: load limit (%) of a derate command.")
-    edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.")
+    edge_web_port: int = _setting(6068, "Edge gateway HTTP port: /metrics.", check.port)
     edge_motion_summary_s: float = _setting(
         5.0,
         "Seconds of each motion summary the gateway computes from a wearable's raw IMU blocks "
@@ -244,14 +272,32 @@ def _field_names(section: type) -> frozenset[str]:
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` and every domain's section from ``environ`` (default
-    ``os.environ``)."""
+    ``os.environ``); raise one :class:`SettingsError` naming every invalid value."""
     env = os.environ if environ is None else environ
-    core = load_section(Settings, env)
+    problems: list[str] = []
+    core = load_section(Settings, env, problems)
     known = {domain.name for domain in DOMAINS}
     unknown = [name for name in core.domain_names if name not in known]
     if unknown:
-        raise SettingsError(
+        problems.append(
             f"AIOT_DOMAINS names unknown domains {', '.join(unknown)}; "
             f"known: {', '.join(sorted(known))}"
         )
-    return replace(core, sections=tuple(load_section(s, env) for s in section_types()))
+    sections: tuple[Any, ...] = tuple(load_section(s, env, problems) for s in section_types())
+    if problems:
+        raise SettingsError(problems)
+    return replace(core, sections=sections)
+
+
+NOT_SETTINGS = ("AIOT_TEST_", "AIOT_TANSU_LOG")
+"""``AIOT_*`` variables that are not settings: the test suite's (``AIOT_TEST_BROKER_URL``)
+and the embedded broker's log level (``AIOT_TANSU_LOG``)."""
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per ``AIOT_*`` variable of ``environ`` (default ``os.environ``) that is no
+    setting, with the closest setting name when one is close (a typo falls back to the
+    default)."""
+    env = os.environ if environ is None else environ
+    known = [name for name, _, _ in Settings.documented()]
+    return unknown_names(env, known, NOT_SETTINGS)

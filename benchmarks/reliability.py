@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -147,9 +148,9 @@ def run(
     if mode != "stream":
         asyncio.run(produce(bootstrap, maintenance.topic_maintenance, events))
         asyncio.run(produce(bootstrap, maintenance.topic_telemetry, backlog))
-    workers = [WorkerProcess(kafka_url, data / "a", **env)]
+    workers = [_worker(kafka_url, data / "a", env)]
     if mode == "rebalance":
-        workers.append(WorkerProcess(kafka_url, data / "b", **env))
+        workers.append(_worker(kafka_url, data / "b", env))
     outcome = Outcome({}, set(), [], "", total)
     try:
         for worker in workers:
@@ -173,6 +174,12 @@ def run(
             worker.stop()
     _collect(outcome, bootstrap, settings)
     return outcome
+
+
+def _worker(kafka_url: str, data: Path, env: dict[str, str]) -> WorkerProcess:
+    """A worker process with the run's isolated settings (``AIOT_*`` overrides)."""
+    overrides: dict[str, Any] = dict(env)
+    return WorkerProcess(kafka_url, data, **overrides)
 
 
 def _collect(outcome: Outcome, bootstrap: str, settings: Settings) -> None:
@@ -288,7 +295,7 @@ def poison(kafka_url: str, bootstrap: str, data: Path) -> PoisonOutcome:
         [reading("motor-p1", start, 0), poisoned, reading("motor-p3", start, 0)], "site-p"
     )
     garbage = (b"\xff\x00garbage" * 120_000)[:1_000_000]
-    with WorkerProcess(kafka_url, data, **env) as worker:
+    with _worker(kafka_url, data, env) as worker:
         worker.wait_ready()
         asyncio.run(
             produce(

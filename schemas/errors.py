@@ -6,6 +6,8 @@ for humans and names the field, the offending value and the bound it broke.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = ["REASONS", "ValidationError"]
 
 REASONS: tuple[str, ...] = (
@@ -35,7 +37,12 @@ _KNOWN = frozenset(REASONS)
 
 
 class ValidationError(ValueError):
-    """An input record was rejected; ``reason`` is one of :data:`REASONS`."""
+    """An input record was rejected; ``reason`` is one of :data:`REASONS`.
+
+    A record with several problems is rejected once, naming all of them: :attr:`problems`
+    holds one single-problem error per problem (in field order), ``reason`` is the first's
+    and ``detail`` joins every detail with ``"; "`` (see :meth:`every`).
+    """
 
     reason: str
     detail: str
@@ -47,6 +54,31 @@ class ValidationError(ValueError):
         super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
+        self._problems: tuple[ValidationError, ...] = ()
+
+    @property
+    def problems(self) -> tuple[ValidationError, ...]:
+        """Every problem of the rejected record, each with its own reason and detail."""
+        return self._problems or (self,)
+
+    @classmethod
+    def every(cls, errors: Sequence[ValidationError]) -> ValidationError:
+        """One rejection naming every problem of ``errors`` (at least one).
+
+        >>> err = ValidationError.every(
+        ...     [ValidationError("missing_field", "a is missing"),
+        ...      ValidationError("wrong_type", "b='x' is str, expected a number")])
+        >>> err.reason, [p.reason for p in err.problems]
+        ('missing_field', ['missing_field', 'wrong_type'])
+        >>> err.detail
+        "a is missing; b='x' is str, expected a number"
+        """
+        flat = [problem for error in errors for problem in error.problems]
+        if len(flat) == 1:
+            return flat[0]
+        merged = cls(flat[0].reason, "; ".join(problem.detail for problem in flat))
+        merged._problems = tuple(flat)
+        return merged
 
     def __str__(self) -> str:
         """Render as ``reason: detail``."""

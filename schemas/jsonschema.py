@@ -97,8 +97,9 @@ def _sized(schema: dict[str, Any], length: int) -> dict[str, Any]:
 
 
 def _field_schema(cls: type, item: Field[Any], tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    """Build the property schema of one dataclass field."""
-    schema = _type_schema(tp, defs)
+    """Build the property schema of one dataclass field (``metadata["json_schema"]``, when a
+    field accepts more on input than its type says, e.g. event times as text)."""
+    schema = dict(item.metadata.get("json_schema") or _type_schema(tp, defs))
     bounds = getattr(cls, "RANGES", {}).get(item.name)
     description = item.metadata.get("doc") or (bounds.doc if bounds else "")
     if bounds is not None:

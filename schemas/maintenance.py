@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 
 from schemas.base import WireRecord, doc
+from schemas.timestamps import event_time
 
 __all__ = ["MAINTENANCE_KINDS", "MaintenanceEvent", "MaintenanceKind", "MaintenanceKindName"]
 
@@ -40,7 +41,7 @@ class MaintenanceEvent(WireRecord):
     event_id: str = field(metadata=doc("Unique id of this event (deduplication)."))
     asset_id: str = field(metadata=doc("Asset identifier; the Kafka message key."))
     asset_class: str = field(metadata=doc("Asset class, e.g. a motor model."))
-    ts: float = field(metadata=doc("Event time, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time, Unix seconds."))
     kind: MaintenanceKindName = field(metadata=doc("What happened."))
     component: str | None = field(default=None, metadata=doc("Component concerned, if known."))
     note: str | None = field(default=None, metadata=doc("Free-text technician note."))

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from schemas.base import FieldRange, WireRecord, doc
+from schemas.timestamps import event_time
 
 __all__ = ["FEATURE_FIELDS", "TELEMETRY_RANGES", "MachineTelemetry"]
 
@@ -43,7 +44,7 @@ class MachineTelemetry(WireRecord):
 
     asset_id: str = field(metadata=doc("Asset identifier; the Kafka message key."))
     asset_class: str = field(metadata=doc("Asset class, e.g. a motor model; selects baselines."))
-    ts: float = field(metadata=doc("Event time of the reading, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time of the reading, Unix seconds."))
     # The sensor fields below are documented (meaning, unit, range) in TELEMETRY_RANGES.
     vibration_rms: float
     kurtosis: float

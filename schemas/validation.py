@@ -13,7 +13,11 @@ Rules shared by every input record:
 * Numbers: JSON integers are accepted for float fields; booleans are not numbers.
 * ``NaN``/``Infinity`` tokens (Python's ``json`` writes them) are parsed by a stdlib fallback
   so the offending field is reported as ``not_finite`` rather than the message as malformed.
-* Event time ``ts`` must lie in ``[min_event_time, now + max_future_skew_s]``.
+* Event time ``ts`` is epoch seconds, milliseconds, microseconds or nanoseconds (the unit is
+  read from the size, :mod:`schemas.timestamps`) or ISO-8601 text with a UTC offset, and must
+  lie in ``[min_event_time, now + max_future_skew_s]``; it is kept as Unix seconds.
+* A record with several problems is rejected once, naming every problem
+  (:class:`~schemas.problems.Problems`); the reason code is the first problem's.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ import orjson
 from schemas.base import ID_PATTERN, ID_REGEX
 from schemas.errors import REASONS, ValidationError
 from schemas.maintenance import MAINTENANCE_KINDS, MaintenanceEvent, MaintenanceKindName
+from schemas.problems import Problems
 from schemas.telemetry import TELEMETRY_RANGES, MachineTelemetry
+from schemas.timestamps import TimestampError, event_seconds
 
 __all__ = [
     "REASONS",
@@ -146,22 +152,42 @@ def _identifier(obj: dict[str, Any], name: str) -> str:
     raise ValidationError("bad_id", f"{name}={_show(value)} does not match {ID_PATTERN}")
 
 
+def _time(obj: dict[str, Any], name: str) -> tuple[float, str]:
+    """Return time field ``name`` as ``(Unix seconds, unit read)`` (:mod:`schemas.timestamps`)."""
+    try:
+        value = obj[name]
+    except KeyError:
+        raise _missing(name) from None
+    try:
+        return event_seconds(value)
+    except TimestampError as exc:
+        reason = "not_finite" if type(value) in (float, int) else "wrong_type"
+        raise ValidationError(reason, f"{name}={_show(value)} {exc}") from None
+
+
+def _seconds(obj: dict[str, Any], name: str) -> float:
+    """Return time field ``name`` as Unix seconds, without the event-time window."""
+    return _time(obj, name)[0]
+
+
 def _timestamp(
     obj: dict[str, Any], now: float, min_event_time: float, max_future_skew_s: float
 ) -> float:
-    """Return event time ``ts``, checked against the accepted window around ``now``."""
-    ts = _number(obj, "ts")
+    """Return event time ``ts`` in Unix seconds, checked against the accepted window around
+    ``now``; a number not in seconds is named with the unit it was read in."""
+    ts, unit = _time(obj, "ts")
+    shown = f"ts={_show(obj['ts'])}" + (f" read as {unit}" if unit not in ("s", "ISO-8601") else "")
     if ts < min_event_time:
         raise ValidationError(
             "timestamp_too_old",
-            f"ts={_show(obj['ts'])} ({_iso(ts)}) before min_event_time "
+            f"{shown} ({_iso(ts)}) before min_event_time "
             f"{min_event_time!r} ({_iso(min_event_time)})",
         )
     latest = now + max_future_skew_s
     if ts > latest:
         raise ValidationError(
             "timestamp_in_future",
-            f"ts={_show(obj['ts'])} ({_iso(ts)}) is {ts - now:.3f} s ahead of now {now!r}, "
+            f"{shown} ({_iso(ts)}) is {ts - now:.3f} s ahead of now {now!r}, "
             f"max skew {max_future_skew_s!r} s",
         )
     return ts
@@ -196,10 +222,12 @@ def decode_telemetry(
     ``now`` is the wall clock (Unix seconds) the future-skew bound is measured from.
     """
     obj = _load_object(raw)
-    asset_id = _identifier(obj, "asset_id")
-    asset_class = _identifier(obj, "asset_class")
-    ts = _timestamp(obj, now, min_event_time, max_future_skew_s)
-    values = [_bounded(obj, *spec) for spec in _TELEMETRY_SPECS]
+    take = Problems()
+    asset_id = take(_identifier, obj, "asset_id")
+    asset_class = take(_identifier, obj, "asset_class")
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
+    values = [take(_bounded, obj, *spec) for spec in _TELEMETRY_SPECS]
+    take.done()
     return MachineTelemetry(asset_id, asset_class, ts, *values)
 
 
@@ -208,15 +236,18 @@ def decode_maintenance(
 ) -> MaintenanceEvent:
     """Parse and validate one maintenance message; raise :class:`ValidationError` if invalid."""
     obj = _load_object(raw)
-    return MaintenanceEvent(
-        event_id=_identifier(obj, "event_id"),
-        asset_id=_identifier(obj, "asset_id"),
-        asset_class=_identifier(obj, "asset_class"),
-        ts=_timestamp(obj, now, min_event_time, max_future_skew_s),
-        kind=_kind(obj),
-        component=_optional_text(obj, "component"),
-        note=_optional_text(obj, "note"),
+    take = Problems()
+    event = MaintenanceEvent(
+        event_id=take(_identifier, obj, "event_id"),
+        asset_id=take(_identifier, obj, "asset_id"),
+        asset_class=take(_identifier, obj, "asset_class"),
+        ts=take(_timestamp, obj, now, min_event_time, max_future_skew_s),
+        kind=take(_kind, obj),
+        component=take(_optional_text, obj, "component"),
+        note=take(_optional_text, obj, "note"),
     )
+    take.done()
+    return event
 
 
 def check_lateness(ts: float, watermark: float | None, max_lateness_s: float) -> None:

@@ -24,6 +24,8 @@ from typing import Any, ClassVar, Literal, cast, get_args
 
 from schemas.base import FieldRange, WireRecord, doc
 from schemas.errors import ValidationError
+from schemas.problems import Problems
+from schemas.timestamps import event_time
 from schemas.validation import (
     _bounded,
     _identifier,
@@ -31,6 +33,7 @@ from schemas.validation import (
     _missing,
     _number,
     _optional_text,
+    _seconds,
     _show,
     _timestamp,
 )
@@ -99,7 +102,7 @@ class VehicleTelemetry(WireRecord):
     ID_FIELDS: ClassVar[frozenset[str]] = frozenset({"vehicle_id"})
 
     vehicle_id: str = field(metadata=doc("Vehicle identifier; the Kafka message key."))
-    ts: float = field(metadata=doc("Event time of the fix, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time of the fix, Unix seconds."))
     lat: float
     lon: float
     speed_kmh: float
@@ -122,9 +125,11 @@ class DispatcherVerdict(WireRecord):
 
     verdict_id: str = field(metadata=doc("Id of the verdict (dedup)."))
     vehicle_id: str = field(metadata=doc("Vehicle the episode belongs to; the Kafka key."))
-    ts: float = field(metadata=doc("Event time the verdict was given, Unix seconds."))
-    episode_start_ts: float = field(metadata=doc("Start of the judged episode, Unix seconds."))
-    episode_end_ts: float = field(metadata=doc("End of the judged episode, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time the verdict was given, Unix seconds."))
+    episode_start_ts: float = field(
+        metadata=event_time("Start of the judged episode, Unix seconds.")
+    )
+    episode_end_ts: float = field(metadata=event_time("End of the judged episode, Unix seconds."))
     label: EpisodeClass = field(metadata=doc("normal, traffic_detour or unauthorized."))
     episode_id: str | None = field(
         default=None, metadata=doc("Id of the classified episode when answered from it.")
@@ -299,20 +304,23 @@ def decode_vehicle_telemetry(
 ) -> VehicleTelemetry:
     """Parse and validate one vehicle fix; raise :class:`ValidationError` if invalid."""
     obj = _load_object(raw)
-    vehicle_id = _identifier(obj, "vehicle_id")
-    ts = _timestamp(obj, now, min_event_time, max_future_skew_s)
-    lat, lon, speed, heading = (_bounded(obj, *spec) for spec in _TELEMETRY_SPECS)
-    return VehicleTelemetry(
+    take = Problems()
+    vehicle_id = take(_identifier, obj, "vehicle_id")
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
+    lat, lon, speed, heading = (take(_bounded, obj, *spec) for spec in _TELEMETRY_SPECS)
+    fix = VehicleTelemetry(
         vehicle_id,
         ts,
         lat,
         lon,
         speed,
         heading,
-        _flag(obj, "ignition"),
-        _optional_id(obj, "route_id"),
-        _optional_id(obj, "shift_id"),
+        take(_flag, obj, "ignition"),
+        take(_optional_id, obj, "route_id"),
+        take(_optional_id, obj, "shift_id"),
     )
+    take.done()
+    return fix
 
 
 def decode_verdict(
@@ -320,47 +328,54 @@ def decode_verdict(
 ) -> DispatcherVerdict:
     """Parse and validate one dispatcher verdict; raise :class:`ValidationError` if invalid."""
     obj = _load_object(raw)
-    verdict_id = _identifier(obj, "verdict_id")
-    vehicle_id = _identifier(obj, "vehicle_id")
-    ts = _timestamp(obj, now, min_event_time, max_future_skew_s)
-    start = _number(obj, "episode_start_ts")
-    end = _number(obj, "episode_end_ts")
-    if end < start:
-        raise ValidationError(
-            "out_of_range", f"episode_end_ts={end!r} is before episode_start_ts={start!r}"
+    take = Problems()
+    verdict_id = take(_identifier, obj, "verdict_id")
+    vehicle_id = take(_identifier, obj, "vehicle_id")
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
+    start = take(_seconds, obj, "episode_start_ts")
+    end = take(_seconds, obj, "episode_end_ts")
+    if start is not None and end is not None and end < start:
+        take.add(
+            ValidationError(
+                "out_of_range", f"episode_end_ts={end!r} is before episode_start_ts={start!r}"
+            )
         )
-    label = cast(Any, _enum(obj, "label", _CLASSES))
-    return DispatcherVerdict(
+    verdict = DispatcherVerdict(
         verdict_id,
         vehicle_id,
         ts,
         start,
         end,
-        label,
-        _optional_id(obj, "episode_id"),
-        _optional_text(obj, "note"),
+        cast(Any, take(_enum, obj, "label", _CLASSES)),
+        take(_optional_id, obj, "episode_id"),
+        take(_optional_text, obj, "note"),
     )
+    take.done()
+    return verdict
 
 
 def decode_geofence(raw: bytes) -> Geofence:
     """Parse and validate one geofence record; raise :class:`ValidationError` if invalid."""
     obj = _load_object(raw)
-    geofence_id = _identifier(obj, "geofence_id")
-    kind = cast(Any, _enum(obj, "kind", _KINDS))
-    lat, lon, radius = (_bounded(obj, *spec) for spec in _GEOFENCE_SPECS)
-    max_dwell = None if obj.get("max_dwell_s") is None else _number(obj, "max_dwell_s")
+    take = Problems()
+    geofence_id = take(_identifier, obj, "geofence_id")
+    kind = cast(Any, take(_enum, obj, "kind", _KINDS))
+    lat, lon, radius = (take(_bounded, obj, *spec) for spec in _GEOFENCE_SPECS)
+    max_dwell = None if obj.get("max_dwell_s") is None else take(_number, obj, "max_dwell_s")
     if max_dwell is not None and max_dwell <= 0:
-        raise ValidationError("out_of_range", f"max_dwell_s={max_dwell!r} must be > 0")
-    return Geofence(
+        take.add(ValidationError("out_of_range", f"max_dwell_s={max_dwell!r} must be > 0"))
+    fence = Geofence(
         geofence_id,
         kind,
         lat,
         lon,
         radius,
-        _optional_text(obj, "name"),
+        take(_optional_text, obj, "name"),
         max_dwell,
-        _flag(obj, "active", default=True),
+        take(_flag, obj, "active", True),
     )
+    take.done()
+    return fence
 
 
 def _position(obj: dict[str, Any], lat_name: str, lon_name: str) -> tuple[float, float]:

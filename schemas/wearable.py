@@ -30,6 +30,8 @@ from typing import Any, ClassVar, Literal, cast, get_args
 
 from schemas.base import FieldRange, WireRecord, doc, field_names
 from schemas.errors import ValidationError
+from schemas.problems import Problems
+from schemas.timestamps import event_time
 from schemas.validation import _bounded, _identifier, _load_object, _show, _timestamp
 
 __all__ = [
@@ -209,7 +211,7 @@ class WearableTelemetry(WireRecord):
     worker_id: str = field(
         metadata=doc("Pseudonymous worker id (p- + 20 hex digits); the Kafka message key.")
     )
-    ts: float = field(metadata=doc("Event time: end of the summary window, Unix seconds."))
+    ts: float = field(metadata=event_time("Event time: end of the summary window, Unix seconds."))
     # The numeric fields below are documented (meaning, unit, range) in WEARABLE_RANGES.
     window_s: float
     x_m: float
@@ -375,13 +377,14 @@ def decode_wearable(
     Extra fields (e.g. the edge's ``kind`` and ``man_down``) are ignored.
     """
     obj = _load_object(raw)
-    worker = _pseudonym(obj)
-    ts = _timestamp(obj, now, min_event_time, max_future_skew_s)
+    take = Problems()
+    worker = take(_pseudonym, obj)
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
     window_s, x, y, steps, cadence, stride_cv, acc_mean, acc_std, acc_peak = (
-        _bounded(obj, *spec) for spec in _WEARABLE_SPECS
+        take(_bounded, obj, *spec) for spec in _WEARABLE_SPECS
     )
-    tilt, hr = (_optional_number(obj, spec) for spec in _OPTIONAL_SPECS)
-    return WearableTelemetry(
+    tilt, hr = (take(_optional_number, obj, spec) for spec in _OPTIONAL_SPECS)
+    reading = WearableTelemetry(
         worker_id=worker,
         ts=ts,
         window_s=window_s,
@@ -395,11 +398,13 @@ def decode_wearable(
         accel_peak_g=acc_peak,
         tilt_deg=tilt,
         hr_ratio=hr,
-        device_id=_optional_id(obj, "device_id"),
-        site=_optional_id(obj, "site"),
-        edge_motion=_flag(obj, "edge_motion"),
-        impact=_impact(obj),
+        device_id=take(_optional_id, obj, "device_id"),
+        site=take(_optional_id, obj, "site"),
+        edge_motion=take(_flag, obj, "edge_motion"),
+        impact=take(_impact, obj),
     )
+    take.done()
+    return reading
 
 
 def decode_presence(

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import threading
 from typing import Any
 
+from app.cli.errors import UsageError
 from app.embedded.broker import EmbeddedBroker
 
 __all__ = ["register"]
 
 
+def _require_free(port: int) -> None:
+    """Raise :class:`UsageError` when ``port`` is taken on the loopback interface (another
+    broker there would answer in this one's place)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise UsageError(
+                f"port {port} is in use ({exc.strerror}): choose another --port, or omit it "
+                "for a free one"
+            ) from exc
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.port:
+        _require_free(args.port)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: Any) -> None:

@@ -15,6 +15,8 @@ import logging
 import signal
 from typing import Any
 
+from app.cli.errors import UsageError
+from app.core.config_checks import kafka_servers
 from app.settings import Settings, load_settings
 
 __all__ = ["register"]
@@ -51,12 +53,18 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    if settings.log_level.lower() != "debug":
+        # the MQTT library's state-machine steps, Kafka's per-attempt subscription notes
+        for chatty in ("amqtt", "transitions", "aiokafka"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     site = args.site or settings.edge_site
     kafka_url = args.kafka_url or settings.broker_url
     mqtt_url = args.mqtt_url or settings.edge_mqtt_url
     if not kafka_url:
-        print("aiot edge: --kafka-url or AIOT_BROKER_URL is required", flush=True)
-        return 2
+        raise UsageError("--kafka-url or AIOT_BROKER_URL is required")
+    problem = kafka_servers(kafka_url)
+    if problem:
+        raise UsageError(f"--kafka-url {kafka_url!r}: {problem}")
     with contextlib.ExitStack() as stack:
         if not mqtt_url:
             from app.embedded.mqtt import EmbeddedMqttBroker

@@ -7,6 +7,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from app.cli.errors import fail
+from app.settings import unknown_variables
+
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES = (
@@ -21,12 +24,16 @@ COMMAND_MODULES = (
     "detect_falls",
     "rul",
     "edge",
+    "topics",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every available sub-command registered."""
     parser = argparse.ArgumentParser(prog="aiot", description="aiot stream intelligence")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of a failure (not one line)"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -40,9 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``aiot`` console script; returns the process exit code."""
+    """Entry point of the ``aiot`` console script; returns the process exit code (a failure
+    is one line on stderr, see :mod:`app.cli.errors`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    result = args.handler(args)
-    sys.stdout.flush()
+    if args.command != "settings":
+        _warn_unknown_variables()
+    try:
+        result = args.handler(args)
+        sys.stdout.flush()
+    except BaseException as exc:
+        return fail(args.command, exc, args.debug)
     return int(result or 0)
+
+
+def _warn_unknown_variables() -> None:
+    """One line on stderr naming the ``AIOT_*`` variables that are no setting (typos)."""
+    unknown = unknown_variables()
+    if unknown:
+        print(
+            f"aiot: warning: {'; '.join(unknown)} - ignored (`aiot settings` lists the settings)",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -2,7 +2,8 @@
 
 TOPIC is a logical name (``alerts``, ``predictions``, ``dead_letters``, ``telemetry`` ...) or
 a Kafka topic name. Reads from the beginning (or only new records with ``--new``) and follows
-until Ctrl-C, ``--max`` records or ``--idle`` seconds without a record.
+until Ctrl-C, ``--max`` records or ``--idle`` seconds without a record. A topic that does not
+exist is refused (and not created: subscribing would make many brokers auto-create it).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import sys
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
+from app.cli.errors import UsageError
 from app.demo.render import render_record
 from app.kafka.clients import bootstrap_servers, client_options
+from app.kafka.connect import start_client
 from app.settings import load_settings
 from schemas.topics import TOPICS
 
@@ -33,7 +36,9 @@ async def tail(
     raw: bool = False,
     options: dict[str, Any] | None = None,
 ) -> int:
-    """Print records of ``topic``; returns how many were printed."""
+    """Print records of ``topic``; returns how many were printed. Raises :class:`UsageError`
+    when the topic does not exist."""
+    await _require_topic(bootstrap, topic, options or {})
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -41,7 +46,7 @@ async def tail(
         auto_offset_reset="earliest" if from_beginning else "latest",
         **(options or {}),
     )
-    await consumer.start()
+    await start_client(consumer, bootstrap)
     printed = 0
     loop = asyncio.get_running_loop()
     last = loop.time()
@@ -63,11 +68,32 @@ async def tail(
         await consumer.stop()
 
 
+async def _require_topic(bootstrap: str, topic: str, options: dict[str, Any]) -> None:
+    """Raise :class:`UsageError` unless ``topic`` exists (listed, never described: describing
+    a missing topic makes some brokers create it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
+    await start_client(admin, bootstrap)
+    try:
+        exists = topic in set(await admin.list_topics())
+    finally:
+        await admin.close()
+    if exists:
+        return
+    if topic in {spec.topic_name(load_settings()) for spec in TOPICS.values()}:
+        raise UsageError(
+            f"topic {topic!r} does not exist on {bootstrap} yet: `aiot topics create` (or "
+            "`aiot worker`) creates it"
+        )
+    raise UsageError(
+        f"topic {topic!r} does not exist on {bootstrap}; give a logical name "
+        f"({', '.join(TOPICS)}) or an existing topic (`aiot topics check` lists the worker's)"
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.broker_url:
-        print("AIOT_BROKER_URL is not set: start `aiot broker` and export its URL", file=sys.stderr)
-        return 2
+        raise UsageError("AIOT_BROKER_URL is not set: start `aiot broker` and export its URL")
     spec = TOPICS.get(args.topic)
     topic = spec.topic_name(settings) if spec else args.topic
     with contextlib.suppress(KeyboardInterrupt):

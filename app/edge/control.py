@@ -8,7 +8,9 @@
   class) and applied live; while the topic is unreachable the gateway keeps what it has, or
   its local defaults.
 
-Both loops survive broker outages: on any error they close their consumer and start over.
+Both loops survive broker outages: on any error they close their consumer and start over,
+waiting longer after each failed attempt (up to :data:`MAX_RETRY_S`) and logging only when
+their connection goes down or comes back (:class:`~app.edge.link.Link`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from app.edge.link import Link
 from app.kafka.clients import client_options
+from app.kafka.connect import start_client
 from app.settings import Settings
 
 __all__ = ["consume_commands", "consume_edge_params"]
@@ -29,6 +33,7 @@ __all__ = ["consume_commands", "consume_edge_params"]
 log = logging.getLogger(__name__)
 
 RETRY_S = 2.0
+MAX_RETRY_S = 15.0
 
 
 async def consume_commands(
@@ -43,7 +48,9 @@ async def consume_commands(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Feed every fresh command record to ``handle`` until ``stop`` is set."""
+    link = Link(log, f"edge: commands consumer of {topic}", RETRY_S, MAX_RETRY_S)
     while not stop.is_set():
+        wait = RETRY_S
         consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap,
@@ -56,7 +63,8 @@ async def consume_commands(
             **client_options(settings),
         )
         try:
-            await consumer.start()
+            await start_client(consumer, bootstrap)
+            link.up()
             while not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=500)
                 if ready is not None and consumer.assignment():
@@ -71,12 +79,12 @@ async def consume_commands(
                             continue
                         await handle(record.value)
         except Exception as exc:
-            log.warning("edge: commands consumer failed (%r); restarting", exc)
+            wait = link.failed(exc, "restarting")
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(consumer.stop(), timeout=5.0)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=RETRY_S)
+            await asyncio.wait_for(stop.wait(), timeout=wait)
 
 
 async def consume_edge_params(
@@ -87,7 +95,9 @@ async def consume_edge_params(
     stop: asyncio.Event,
 ) -> None:
     """Apply every record of the compacted params topic, from its beginning, until ``stop``."""
+    link = Link(log, f"edge: edge-params consumer of {topic}", RETRY_S, MAX_RETRY_S)
     while not stop.is_set():
+        wait = RETRY_S * 2.5
         consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             enable_auto_commit=False,
@@ -95,7 +105,8 @@ async def consume_edge_params(
             **client_options(settings),
         )
         try:
-            await consumer.start()
+            await start_client(consumer, bootstrap)
+            link.up()
             await consumer.topics()
             partitions = consumer.partitions_for_topic(topic) or set()
             if partitions:
@@ -109,9 +120,9 @@ async def consume_edge_params(
                             if record.value is not None:
                                 apply(record.value)
         except Exception as exc:
-            log.warning("edge: edge-params consumer failed (%r); using what it has", exc)
+            wait = max(link.failed(exc, "using the parameters it has"), RETRY_S * 2.5)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(consumer.stop(), timeout=5.0)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=RETRY_S * 2.5)
+            await asyncio.wait_for(stop.wait(), timeout=wait)

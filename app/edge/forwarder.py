@@ -31,8 +31,10 @@ from aiokafka.errors import MessageSizeTooLargeError
 from app.core.metrics import Metrics
 from app.edge.config import EdgeConfig
 from app.edge.framing import KafkaMessage, build_messages
+from app.edge.link import Link
 from app.edge.spool import Spool
 from app.kafka.clients import client_options
+from app.kafka.connect import start_client
 from app.kafka.topics import ensure_topics
 from app.settings import Settings
 
@@ -71,6 +73,8 @@ class Forwarder:
         self._producer: AIOKafkaProducer | None = None
         self._replay_mark = spool.last_seq
         self._first_pending_at: float | None = time.monotonic() if spool.pending else None
+        self.link = Link(log, f"edge: Kafka at {bootstrap}", 0.5, MAX_BACKOFF_S)
+        self._retry_wait_s = 0.5
 
     def notify(self) -> None:
         """Tell the loop records were appended."""
@@ -89,17 +93,13 @@ class Forwarder:
                 await probe
 
     async def _deliver_loop(self, stop: asyncio.Event) -> None:
-        backoff = 0.5
         while not stop.is_set():
             if self._producer is not None and self._broken.is_set():
-                log.warning("edge: Kafka connection lost; buffering until it is back")
+                self.link.down("connection lost; buffering until it is back")
                 await self._close()
-            if self._producer is None:
-                if not await self._connect():
-                    await _sleep_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_S)
-                    continue
-                backoff = 0.5
+            if self._producer is None and not await self._connect():
+                await _sleep_or_stop(stop, self._retry_wait_s)
+                continue
             if not self.spool.pending:
                 self._first_pending_at = None
                 self._wake.clear()
@@ -108,7 +108,7 @@ class Forwarder:
                 continue
             await self._linger(stop)
             if not await self._deliver_batch():
-                await _sleep_or_stop(stop, backoff)
+                await _sleep_or_stop(stop, self._retry_wait_s)
 
     async def _probe(self, stop: asyncio.Event) -> None:
         """Mark the connection broken when no bootstrap address answers, or answers again."""
@@ -148,7 +148,7 @@ class Forwarder:
             **client_options(self.settings),
         )
         try:
-            await producer.start()
+            await start_client(producer, self.bootstrap)
             cfg = self.config
             await ensure_topics(
                 self.bootstrap,
@@ -162,7 +162,7 @@ class Forwarder:
                 ],
             )
         except Exception as exc:
-            log.warning("edge: Kafka at %s unreachable (%s); buffering", self.bootstrap, exc)
+            self._retry_wait_s = self.link.failed(exc, "buffering")
             with contextlib.suppress(Exception):
                 await producer.stop()
             self._set_connected(False)
@@ -171,11 +171,7 @@ class Forwarder:
         self._broken.clear()
         self._replay_mark = self.spool.last_seq
         self._set_connected(True)
-        log.info(
-            "edge: Kafka at %s connected; %d buffered records to replay",
-            self.bootstrap,
-            self.spool.pending,
-        )
+        self.link.up(f"{self.spool.pending} buffered records to replay")
         return True
 
     async def _deliver_batch(self) -> bool:
@@ -196,7 +192,7 @@ class Forwarder:
         try:
             await self._send_or_abort(producer, messages)
         except Exception as exc:
-            log.warning("edge: delivery to Kafka failed (%r); will reconnect and replay", exc)
+            self._retry_wait_s = self.link.down(f"delivery failed ({exc!r}); will replay")
             self.spool.rewind()
             await self._close()
             return False

@@ -27,6 +27,7 @@ from app.core.metrics import Metrics
 from app.edge.config import EdgeConfig
 from app.edge.control import consume_commands, consume_edge_params
 from app.edge.forwarder import Forwarder
+from app.edge.link import Link
 from app.edge.privacy import load_site_secret
 from app.edge.processor import DEAD_LETTER_SOURCE, EdgeProcessor, LocalAction, Outcome
 from app.edge.reactions import parse_edge_params
@@ -144,7 +145,9 @@ class EdgeGateway:
     async def _mqtt_loop(self, stop: asyncio.Event) -> None:
         from amqtt.client import MQTTClient
 
+        link = Link(log, f"edge {self.config.site}: MQTT {self.mqtt_url}", 1.0, 10.0)
         while not stop.is_set():
+            wait = 1.0
             client = MQTTClient(
                 client_id=f"aiot-edge-{self.config.site}",
                 config={"auto_reconnect": False, "keep_alive": 30, "default_qos": 1},
@@ -154,7 +157,7 @@ class EdgeGateway:
                 await client.subscribe([(topic, 1) for topic in subscriptions(self.config.site)])
                 self._client = client
                 self.subscribed.set()
-                log.info("edge %s: MQTT %s subscribed", self.config.site, self.mqtt_url)
+                link.up("subscribed")
                 while not stop.is_set():
                     try:
                         message = await client.deliver_message(timeout_duration=0.5)
@@ -164,14 +167,14 @@ class EdgeGateway:
                         continue
                     await self._on_message(message.topic, bytes(message.data or b""))
             except Exception as exc:
-                log.warning("edge: MQTT connection problem (%r); reconnecting", exc)
+                wait = link.failed(exc, "reconnecting")
             finally:
                 self._client = None
                 self.subscribed.clear()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(client.disconnect(), timeout=2.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
 
     async def _on_message(self, topic: str, payload: bytes) -> None:
         """Handle one device message: react locally first, then buffer for Kafka."""

@@ -48,6 +48,7 @@ from app.edge.waveform import MAX_SAMPLES, MIN_SAMPLES, waveform_features
 from schemas import MachineTelemetry, ValidationError, decode_telemetry
 from schemas.base import ID_PATTERN, ID_REGEX
 from schemas.command import ACK_STATUSES, AckStatus, CommandAck
+from schemas.validation import _timestamp
 
 __all__ = [
     "MAX_IMU_SAMPLES",
@@ -198,20 +199,9 @@ def decode_machine(
 
 
 def _event_time(obj: dict[str, Any], now: float, limits: PayloadLimits) -> float:
-    if "ts" not in obj:
-        raise ValidationError("missing_field", "ts is missing")
-    ts = obj["ts"]
-    if type(ts) not in (int, float):
-        raise ValidationError("wrong_type", f"ts={ts!r:.60} is not a number")
-    if not math.isfinite(ts):
-        raise ValidationError("not_finite", f"ts={ts!r} is not a finite number")
-    if ts < limits.min_event_time:
-        raise ValidationError("timestamp_too_old", f"ts={ts!r} before {limits.min_event_time!r}")
-    if ts > now + limits.max_future_skew_s:
-        raise ValidationError(
-            "timestamp_in_future", f"ts={ts!r} is {ts - now:.3f} s ahead of now {now!r}"
-        )
-    return float(ts)
+    """The reading's event time in Unix seconds, in any form the cloud accepts
+    (:mod:`schemas.timestamps`), within the same window."""
+    return _timestamp(obj, now, limits.min_event_time, limits.max_future_skew_s)
 
 
 def decode_wearable(

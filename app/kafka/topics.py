@@ -14,6 +14,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from agents.registry import DOMAINS
 from app.core.domain import Topic
 from app.kafka.clients import client_options
+from app.kafka.connect import start_client
 from app.settings import Settings
 
 __all__ = ["domain_topics", "ensure_topics", "platform_topics", "topic_plan"]
@@ -66,7 +67,7 @@ async def ensure_topics(
     plan = {topic.name: topic for topic in topic_plan(settings)}
     wanted = list(plan) if names is None else list(dict.fromkeys(names))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options(settings))
-    await admin.start()
+    await start_client(admin, bootstrap)
     created = []
     try:
         existing = set(await admin.list_topics())

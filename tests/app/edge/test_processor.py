@@ -144,3 +144,19 @@ def test_cloud_commands_are_relayed_only_for_this_sites_devices(
     assert processor.on_cloud_command(_command("elsewhere")) is None
     assert processor.on_cloud_command(_command(SITE, source=f"edge:{SITE}")) is None
     assert processor.on_cloud_command(_command(SITE, asset="new-device")) is not None
+
+
+def test_devices_may_stamp_readings_in_milliseconds_or_iso_8601(processor: EdgeProcessor) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    now = time.time() - 5.0
+    iso = datetime.fromtimestamp(now, UTC).isoformat()
+    machine = processor.handle(TEL, machine_payload(2.0, 0, ts=int(now * 1000)))
+    wearable = orjson.loads(wearable_payload("W-1")) | {"ts": iso}
+    worn = processor.handle(f"site/{SITE}/device/w9/telemetry", orjson.dumps(wearable))
+    [reading] = machine.outbound
+    [record] = worn.outbound
+    assert machine.rejected is None and worn.rejected is None
+    assert orjson.loads(reading.value)["ts"] == pytest.approx(int(now * 1000) / 1000, abs=1e-6)
+    assert orjson.loads(record.value)["ts"] == pytest.approx(now, abs=1e-6)
