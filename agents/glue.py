@@ -202,7 +202,9 @@ def keyed_agent(
             message = event.message
             raw = bytes(event.value) if event.value is not None else b""
             for key, member in iter_frame_keyed(raw, message.key, key_field):
-                meta = RecordMeta(message.topic, message.partition, message.offset, key)
+                meta = RecordMeta(
+                    message.topic, message.partition, message.offset, key, message.timestamp or 0.0
+                )
                 await process(meta, member)
                 if message.timestamp:
                     latency[message.topic].observe(max(time.time() - message.timestamp, 0.0))

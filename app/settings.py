@@ -276,6 +276,49 @@ class Settings:
     )
     safety_sim_seed: int = _setting(7, "Safety simulator random seed.")
 
+    # alarm handling (ISA-18.2) and the operations console
+    topic_alert_acks: str = _setting(
+        "aiot.alerts.acks.v1",
+        "Operator actions on alarms (acknowledge, shelve, note, inspection outcome) with who "
+        "and when (key: the alert's asset).",
+    )
+    alarm_escalate_after_s: float = _setting(
+        300.0,
+        "Wall-clock seconds an unacknowledged critical alarm waits before it re-notifies and "
+        "escalates one level (and again after each further period).",
+    )
+    alarm_max_escalations: int = _setting(
+        3, "Escalation levels an alarm reaches at most (re-notifications stop after it)."
+    )
+    alarm_flood_per_10min: int = _setting(
+        10, "More alarms than this in 10 minutes is an alarm flood (ISA-18.2 / EEMUA 191)."
+    )
+    alarm_stale_after_h: float = _setting(
+        24.0, "An alarm still active this many hours after it was raised is a standing alarm."
+    )
+    console_port: int = _setting(6070, "Operations console HTTP port (aiot console).")
+    console_host: str = _setting(
+        "127.0.0.1", "Operations console bind address (0.0.0.0 in the container image)."
+    )
+    console_tile_url: str = _setting(
+        "",
+        "Fleet map tiles from your tile server, e.g. https://tiles.example.com/{z}/{x}/{y}.png; "
+        "empty: a plain drawn map (the console never fetches anything from the internet).",
+    )
+    console_user_header: str = _setting(
+        "",
+        "HTTP header naming the authenticated operator (e.g. X-Forwarded-User from an auth "
+        "proxy); set, actions without it are refused (401). Empty: operators type their name.",
+    )
+    console_lookback_h: float = _setting(
+        0.0,
+        "Hours of alerts, predictions, episodes and commands the console reads back at start; "
+        "0: everything the topics retain.",
+    )
+    console_positions_lookback_s: float = _setting(
+        900.0, "Seconds of vehicle and worker positions the console reads back at start."
+    )
+
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:
         """Return ``(ENV_VAR, default, meaning)`` for every setting, for docs and ``--help``."""

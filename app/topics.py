@@ -38,6 +38,7 @@ def topic_plan(settings: Settings) -> list[NewTopic]:
         NewTopic(settings.topic_fleet_geofence_events, keyed, rf),
         NewTopic(settings.edge_topic_wearables, keyed, rf),
         NewTopic(settings.topic_zone_presence, keyed, rf),
+        NewTopic(settings.topic_alert_acks, keyed, rf),
     ]
     compacted = {"cleanup.policy": "compact" if settings.compact_topics else "delete"}
     plan += [

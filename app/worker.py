@@ -42,6 +42,7 @@ class WorkerContext:
 
 def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerContext:
     """Create the app with all agents, timers and web views registered."""
+    from agents.alarms import register_alarms
     from agents.fleet import register_fleet
     from agents.maintenance import register_maintenance
     from agents.safety import register_safety
@@ -51,6 +52,7 @@ def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerCo
     register_maintenance(ctx)
     register_fleet(ctx)
     register_safety(ctx)
+    register_alarms(ctx)
     _register_web(ctx)
     _register_monitor(ctx)
     return ctx
@@ -129,6 +131,7 @@ def _register_monitor(ctx: WorkerContext) -> None:
             "fleet_areas",
             "safety_workers",
             "safety_zones",
+            "alarms",
         ):
             last = ctx.watchdog.last_progress(agent)
             if last is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from schemas.alarm import AlarmAction
 from schemas.alert import Alert
 from schemas.base import WireRecord
 from schemas.command import Command, CommandAck, EdgeParams
@@ -154,6 +155,12 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
                 ZonePresence,
                 "Workers' zone presence repartitioned by zone (internal, safety).",
                 "topic_zone_presence",
+            ),
+            TopicSpec(
+                "alert_acks",
+                AlarmAction,
+                "Operator actions on alarms: acknowledge, shelve, note, inspection outcome.",
+                "topic_alert_acks",
             ),
         )
     }

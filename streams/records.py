@@ -19,12 +19,17 @@ DEAD_LETTERS = "dead_letters"
 
 @dataclass(frozen=True, slots=True)
 class RecordMeta:
-    """Where an input record came from (for dead letters and the state's partition)."""
+    """Where an input record came from (for dead letters and the state's partition).
+
+    ``timestamp`` is the message's Kafka timestamp in Unix seconds (0 when unknown): when the
+    record entered Kafka, e.g. when an alert was announced.
+    """
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
+    timestamp: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
