@@ -45,6 +45,7 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "AlarmAction",
     "AlarmActionKind",
+    "check_actor",
     "decode_alarm_action",
     "decode_alert",
 ]
@@ -115,6 +116,12 @@ def _actor(obj: dict[str, Any]) -> str:
         value = obj["by"]
     except KeyError:
         raise _missing("by") from None
+    return check_actor(value)
+
+
+def check_actor(value: Any) -> str:
+    """Return who acted, stripped: 1-128 printable characters, not blank; else
+    :class:`ValidationError` (``wrong_type`` or ``out_of_range``)."""
     if type(value) is not str:
         raise ValidationError("wrong_type", f"by={_show(value)} is not a string")
     text = value.strip()
