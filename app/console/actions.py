@@ -11,10 +11,10 @@ to send instead. Plain Python: no aiohttp, no Kafka.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from hashlib import blake2b
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -57,6 +57,24 @@ def _operator(body: Mapping[str, Any], header_user: str | None) -> Any:
 
 def _check(kind: str, error: ValidationError) -> ApiError:
     return ApiError(400, f"invalid {kind}: {error.detail}")
+
+
+R = TypeVar("R")
+
+
+def _validated(
+    decode: Callable[..., R], kind: str, record: dict[str, Any], now: float, bounds: Bounds
+) -> R:
+    """``record`` through the worker's own decoder: what it would refuse is a 400 here."""
+    try:
+        return decode(
+            orjson.dumps(record),
+            now=now,
+            min_event_time=bounds.min_event_time,
+            max_future_skew_s=bounds.max_future_skew_s,
+        )
+    except ValidationError as err:
+        raise _check(kind, err) from None
 
 
 def alarm_action(
@@ -104,15 +122,7 @@ def alarm_action(
             raise ApiError(400, f"outcome must be one of {', '.join(INSPECTION_OUTCOMES)}")
         record["outcome"] = outcome
         record["note"] = body.get("note")
-    try:
-        decoded = decode_alarm_action(
-            orjson.dumps(record),
-            now=now,
-            min_event_time=bounds.min_event_time,
-            max_future_skew_s=bounds.max_future_skew_s,
-        )
-    except ValidationError as err:
-        raise _check("action", err) from None
+    decoded = _validated(decode_alarm_action, "action", record, now, bounds)
     waiting = [p for p in view.pending.get(alert_id, []) if p["action"] == action]
     if waiting and action in ("acknowledge", "unshelve", "outcome"):
         raise ApiError(409, f"{action} already sent by {waiting[0]['by']}, waiting for the worker")
@@ -165,13 +175,4 @@ def verdict(
         "note": body.get("note"),
         "by": by,
     }
-    try:
-        decoded = decode_verdict(
-            orjson.dumps(record),
-            now=now,
-            min_event_time=bounds.min_event_time,
-            max_future_skew_s=bounds.max_future_skew_s,
-        )
-    except ValidationError as err:
-        raise _check("verdict", err) from None
-    return decoded
+    return _validated(decode_verdict, "verdict", record, now, bounds)

@@ -36,7 +36,8 @@ from tests.kafka_support import consume_all
 pytestmark = pytest.mark.e2e
 
 ESCALATE_AFTER_S = 4.0
-RUN_S = 75
+RUN_S = 90
+MOTORS = 20  # fewer than make run's 50: the shared 2-core test machine keeps up better
 OPERATOR = "e2e-operator"
 DOCS = REPO / "docs"
 
@@ -45,7 +46,11 @@ class Run:
     """``aiot run`` in the background, its output collected line by line."""
 
     def __init__(self, duration_s: int) -> None:
-        env = dict(os.environ, AIOT_ALARM_ESCALATE_AFTER_S=str(ESCALATE_AFTER_S))
+        env = dict(
+            os.environ,
+            AIOT_ALARM_ESCALATE_AFTER_S=str(ESCALATE_AFTER_S),
+            AIOT_SIM_MOTORS=str(MOTORS),
+        )
         env.pop("AIOT_BROKER_URL", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "run", "--duration", str(duration_s)],
@@ -186,10 +191,9 @@ def test_console_shows_every_domain_live_and_clicks_acknowledge_and_judge(
                 "return row ? row.dataset.alertId : null;"
             )
 
-        alert_id = wait(browser, critical_alarm, 90, "an unacknowledged critical alarm")
+        alert_id = wait(browser, critical_alarm, 180, "an unacknowledged critical alarm")
         ack = f"[data-testid=alarm-row][data-alert-id='{alert_id}'] [data-testid=ack]"
         wait(browser, lambda: click(browser, ack), 10, "a click on Acknowledge")
-        clicked_at = time.time()
 
         def phase() -> str | None:
             return browser.execute_script(
@@ -208,10 +212,6 @@ def test_console_shows_every_domain_live_and_clicks_acknowledge_and_judge(
             "the click's action on the acks topic",
         )
         assert [(a["action"], a["by"]) for a in actions] == [("acknowledge", OPERATOR)]
-        wait(browser, lambda: phase() in ("acknowledged", "cleared"), 60, "the acknowledgement")
-        records = [r for r in topic(bootstrap, "aiot.alerts.v1") if r["alert_id"] == alert_id]
-        acked = [r for r in records if r["state"] == "acknowledged"]
-        assert len(acked) == 1 and acked[0]["by"] == OPERATOR
 
         # The fleet page: a dispatcher verdict click reaches the verdicts topic.
         browser.get(url + "#fleet")
@@ -221,7 +221,7 @@ def test_console_shows_every_domain_live_and_clicks_acknowledge_and_judge(
                 "const card = document.querySelector('[data-testid=episode]');"
                 "return card ? card.dataset.episodeId : null;"
             ),
-            90,
+            180,
             "a fleet deviation episode",
         )
         verdict_button = f"[data-episode-id='{episode_id}'] [data-testid=verdict-normal]"
@@ -263,15 +263,27 @@ def test_console_shows_every_domain_live_and_clicks_acknowledge_and_judge(
         for page in ("maintenance", "fleet", "safety", "alarms"):
             screenshot(browser, page, tmp_path)
 
+        # The worker's alarm agent turns the action into the acknowledged transition, and the
+        # page shows it (on a loaded machine the worker may lag: allow it to catch up).
+        browser.get(url + "#alarms")
+        Select(browser.find_element(By.ID, "f-phase")).select_by_value("")
+        wait(browser, lambda: phase() in ("acknowledged", "cleared"), 150, "the acknowledgement")
+        records = [r for r in topic(bootstrap, "aiot.alerts.v1") if r["alert_id"] == alert_id]
+        acked = [r for r in records if r["state"] == "acknowledged"]
+        assert len(acked) == 1 and acked[0]["by"] == OPERATOR
+
         # Unacknowledged critical alarms escalated; the acknowledged one stopped re-notifying.
         alerts = topic(bootstrap, "aiot.alerts.v1")
         escalated = [r for r in alerts if r["state"] == "escalated"]
         assert escalated, "an unacknowledged critical alarm must escalate after the set time"
         assert all(r["severity"] == "critical" and r["by"] == "aiot" for r in escalated)
-        late = [r for r in escalated if r["alert_id"] == alert_id and r["ts"] > clicked_at + 1]
-        assert late == [], "acknowledging stops re-notification"
+        # One alarm's records share a partition, so topic order is the order they were written.
+        states = [r["state"] for r in alerts if r["alert_id"] == alert_id]
+        after_ack = states[states.index("acknowledged") + 1 :]
+        assert "escalated" not in after_ack, f"acknowledging stops re-notification: {states}"
         assert run.finish(240) == 0
         summary = orjson.loads(run.lines[-1])
         assert summary["events"] > 0 and set(summary) >= {"maintenance", "fleet", "safety"}
     finally:
+        print("\n".join(run.lines[-60:]))  # shown by pytest when the test failed
         run.kill()

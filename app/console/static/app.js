@@ -14,10 +14,15 @@ let historyAt = 0;
 
 // ---- tabs and operator -----------------------------------------------------------------
 
+function currentPage() {
+  return (location.hash || "#maintenance").slice(1);
+}
+
 function showPage() {
-  const page = (location.hash || "#maintenance").slice(1);
+  const page = currentPage();
   for (const section of document.querySelectorAll(".page")) section.hidden = section.id !== `page-${page}`;
   for (const tab of document.querySelectorAll(".tabs a")) tab.classList.toggle("active", tab.dataset.page === page);
+  for (const name of PAGE_SECTIONS[page] || []) if (state[name]) RENDER[name]();
 }
 
 function setupOperator() {
@@ -181,15 +186,27 @@ const RENDER = {
   maintenance: renderMaintenance,
   fleet: renderFleet,
   safety: renderSafety,
-  alarms: () => { renderAlarms(state.alarms); renderCounts(); renderSafety(); },
+  alarms: () => renderAlarms(state.alarms),
   figures: () => renderFigures(state.figures),
   commands: renderCommands,
+};
+
+// The sections each page shows: only the visible page is drawn (maps are not cheap).
+const PAGE_SECTIONS = {
+  maintenance: ["maintenance", "commands"],
+  fleet: ["fleet"],
+  safety: ["safety"],
+  alarms: ["alarms", "figures"],
 };
 
 function update(name, data) {
   state[name] = data;
   try {
-    RENDER[name]();
+    if (name === "alarms") renderCounts();
+    const page = currentPage();
+    const shown = PAGE_SECTIONS[page] || [];
+    if (shown.includes(name)) RENDER[name]();
+    else if (name === "alarms" && page === "safety") renderSafety();  // the map shows alarms
   } catch (err) {
     console.error(`rendering ${name} failed`, err);
   }
@@ -207,7 +224,6 @@ function connect() {
 
 async function start() {
   setupOperator();
-  showPage();
   window.addEventListener("hashchange", showPage);
   for (const id of ["f-domain", "f-phase", "f-severity", "f-text"]) {
     document.getElementById(id).addEventListener("input", () => state.alarms && renderAlarms(state.alarms, true));
@@ -227,8 +243,10 @@ async function start() {
       signed.hidden = false;
       signed.textContent = all.console.user || "not signed in";
     }
-    for (const name of Object.keys(RENDER)) update(name, all[name]);
+    for (const name of Object.keys(RENDER)) state[name] = all[name];
+    renderCounts();
   }
+  showPage();
   connect();
 }
 
