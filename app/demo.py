@@ -35,6 +35,8 @@ from maintenance.scoring import score_maintenance
 __all__ = ["DomainDemo", "RunFeed", "domain_demos", "run_demo"]
 
 SUMMARY_EVERY_S = 10.0
+SHOWN_ALERT_STATES = frozenset({"raised", "cleared", "acknowledged", "escalated", "inspected"})
+"""Alert transitions the live feed prints (alarm handling from the console shows up too)."""
 
 
 class DomainDemo(Protocol):
@@ -108,7 +110,7 @@ class RunFeed:
         if kind == "alerts":
             alert = orjson.loads(value)
             self.alerts.append(alert)
-            if self.show and alert.get("state") in ("raised", "cleared"):
+            if self.show and alert.get("state") in SHOWN_ALERT_STATES:
                 print(render_record(value), flush=True)
         elif kind == "ground_truth":
             event = orjson.loads(value)

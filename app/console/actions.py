@@ -123,7 +123,9 @@ def alarm_action(
         record["outcome"] = outcome
         record["note"] = body.get("note")
     decoded = _validated(decode_alarm_action, "action", record, now, bounds)
-    waiting = [p for p in view.pending.get(alert_id, []) if p["action"] == action]
+    waiting = [
+        p for p in view.pending_actions(alert_id, now) if p["action"] == action and not p["late"]
+    ]
     if waiting and action in ("acknowledge", "unshelve", "outcome"):
         raise ApiError(409, f"{action} already sent by {waiting[0]['by']}, waiting for the worker")
     decision = alarm.decide(decoded)

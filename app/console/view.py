@@ -35,6 +35,7 @@ from alerting.alarm import (
     Transition,
     transition_id,
 )
+from alerting.alarm_engine import PENDING_ACTION_S
 from alerting.alarm_figures import AlarmFigures
 from app.console.redact import Redactor
 from safety.site_map import SiteMap
@@ -156,6 +157,24 @@ def _num(obj: Mapping[str, Any], name: str, default: float | None = None) -> flo
 
 def _opt_num(obj: Mapping[str, Any], name: str) -> float | None:
     return _finite(obj.get(name))
+
+
+def _still_pending(alarm: Alarm, item: Mapping[str, Any], now: float) -> bool:
+    """Whether an action seen on the acks topic may still get its transition: one that the
+    alarm's state has made moot (a second acknowledgement, a second outcome, unshelving an
+    unshelved alarm) never will, and the worker refuses any after ``PENDING_ACTION_S``."""
+    action = item["action"]
+    if now - float(item["at"]) > PENDING_ACTION_S:
+        return False
+    if action == "acknowledge":
+        return alarm.acked_at is None
+    if action == "unshelve":
+        return alarm.shelved_until is not None
+    if action == "outcome":
+        return alarm.outcome is None
+    if action == "shelve":
+        return not alarm.closed
+    return True
 
 
 def _bounded_put(store: OrderedDict[str, Any], key: str, value: Any, cap: int) -> None:
@@ -525,6 +544,11 @@ class ConsoleView:
             "failure_probability": [p[3] for p in points],
         }
 
+    def pending_actions(self, alert_id: str, now: float) -> list[dict[str, Any]]:
+        """Operator actions on ``alert_id`` still waiting for their transition."""
+        alarm = self.alarms.get(alert_id)
+        return [] if alarm is None else self._alarm_row(alarm, now)["pending"]
+
     def alarm(self, alert_id: str) -> Alarm | None:
         """The alarm ``alert_id`` if the view holds it."""
         return self.alarms.get(alert_id)
@@ -608,6 +632,7 @@ class ConsoleView:
         pending = [
             {**p, "late": now - float(p["at"]) > PENDING_TTL_S}
             for p in self.pending.get(alarm.alert_id, [])
+            if _still_pending(alarm, p, now)
         ]
         return {
             "alert_id": alarm.alert_id,

@@ -57,7 +57,8 @@ async function act(alarm, action, body = {}) {
 /** The action controls of one alarm. */
 export function alarmActions(alarm, compact = false) {
   const box = h("div", { class: "actions" });
-  if (ACTIONABLE.has(alarm.phase)) {
+  const acking = (alarm.pending || []).some((p) => p.action === "acknowledge" && !p.late);
+  if (ACTIONABLE.has(alarm.phase) && !acking) {
     box.append(h("button", { class: "primary", "data-testid": "ack", onclick: () => act(alarm, "acknowledge") },
       "Acknowledge"));
   }

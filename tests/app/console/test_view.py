@@ -220,3 +220,24 @@ def test_safety_commands_do_not_show_the_wearable_device():
     apply(v, "command_acks", orjson.dumps({"command_id": "c1", "status": "done"}))
     (row,) = v.section("commands", NOW)["commands"]
     assert (row["asset_id"], row["status"]) == ("wearable", "done")
+
+
+def test_an_action_the_alarm_state_made_moot_is_no_longer_pending():
+    v = view()
+    apply(v, "alerts", alert())
+    alarm = v.alarm("a1")
+    assert alarm is not None
+    second = orjson.dumps(
+        {
+            "ack_id": "k2",
+            "alert_id": "a1",
+            "asset_id": WORKER,
+            "action": "acknowledge",
+            "by": "bob",
+            "ts": T0 + 5.0,
+        }
+    )
+    apply(v, "alert_acks", second)
+    assert v.pending_actions("a1", T0 + 6.0)
+    apply(v, "alerts", handled(alarm, "acknowledged", "k1"))  # alice was first
+    assert v.pending_actions("a1", T0 + 6.0) == []
