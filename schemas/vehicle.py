@@ -130,6 +130,9 @@ class DispatcherVerdict(WireRecord):
         default=None, metadata=doc("Id of the classified episode when answered from it.")
     )
     note: str | None = field(default=None, metadata=doc("Free text of the dispatcher."))
+    by: str | None = field(
+        default=None, metadata=doc("Who gave the verdict: the dispatcher's name or user id.")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +342,7 @@ def decode_verdict(
         label,
         _optional_id(obj, "episode_id"),
         _optional_text(obj, "note"),
+        _optional_text(obj, "by"),
     )
 
 

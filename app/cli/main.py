@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "detect",
     "rul",
     "edge",
+    "console",
 )
 
 

@@ -79,19 +79,26 @@ class EntityCache(Generic[S]):
 
     def entry(self, key: str, partition: int, create: Callable[[], S]) -> Entry[S]:
         """The entry of ``key``: cached, else loaded from the table, else ``create()``."""
+        entry = self.load(key, partition)
+        if entry is None:
+            entry = self._entries[key] = Entry(create(), partition, self.flush_every)
+        return entry
+
+    def load(self, key: str, partition: int) -> Entry[S] | None:
+        """The entry of ``key``: cached, else loaded from the table; None if it has no
+        readable stored state (an unreadable one is logged: the entity starts fresh)."""
         entry = self._entries.get(key)
         if entry is not None:
             entry.partition = partition
             return entry
-        state: S | None = None
         stored = self._load(key)
-        if stored is not None:
-            try:
-                state = self._decode(stored)
-            except ValueError as exc:
-                log.error("state of %s unreadable, starting fresh: %s", key, exc)
-        if state is None:
-            state = create()
+        if stored is None:
+            return None
+        try:
+            state = self._decode(stored)
+        except ValueError as exc:
+            log.error("state of %s unreadable, starting fresh: %s", key, exc)
+            return None
         entry = self._entries[key] = Entry(state, partition, self.flush_every)
         return entry
 

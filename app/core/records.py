@@ -22,10 +22,12 @@ DEAD_LETTERS = "dead_letters"
 
 @dataclass(frozen=True, slots=True)
 class RecordMeta:
-    """Where an input record came from: its logical input, Kafka position and key.
+    """Where an input record came from: its logical input, Kafka position, key and timestamp.
 
     ``input`` is the domain's name for the input (``telemetry``, ``verdicts``, ...); ``topic``
-    the Kafka topic it was read from (dead letters name it).
+    the Kafka topic it was read from (dead letters name it). ``timestamp`` is the message's
+    Kafka timestamp in Unix seconds (0 when unknown): when the record entered Kafka, e.g. when
+    an alert was announced.
     """
 
     input: str
@@ -33,6 +35,7 @@ class RecordMeta:
     partition: int
     offset: int
     key: bytes | None
+    timestamp: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,7 @@ class AgentLoop:
                     message.partition,
                     message.offset,
                     key,
+                    message.timestamp or 0.0,
                 )
                 await self.process(meta, member)
                 if message.timestamp:

@@ -52,6 +52,7 @@ def test_reasons_are_the_documented_codes():
         "timestamp_in_future",
         "timestamp_too_old",
         "processing_error",
+        "not_applicable",
     )
 
 
