@@ -39,8 +39,9 @@ class Metrics:
         )
         self.alerts = Counter(
             "aiot_alerts",
-            "Alert condition transitions, by domain, type, severity and transition "
-            "(raised/updated/cleared).",
+            "Alert records written, by domain, type, severity and transition: the domains' "
+            "raised/updated/cleared and the alarms domain's handling ones (acknowledged, "
+            "escalated, ...; also counted in aiot_alarm_transitions).",
             ["domain", "alert_type", "severity", "transition"],
             registry=r,
         )
