@@ -39,7 +39,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/tmp \
     AIOT_DATA_DIR=/var/lib/aiot \
     AIOT_WEB_HOST=0.0.0.0 \
-    AIOT_WEB_PORT=6066
+    AIOT_WEB_PORT=6066 \
+    AIOT_CONSOLE_HOST=0.0.0.0
 RUN groupadd --system --gid 10001 aiot \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/aiot --no-create-home \
        --shell /usr/sbin/nologin aiot \
@@ -49,8 +50,8 @@ USER 10001:10001
 WORKDIR /var/lib/aiot
 # RocksDB table state and caches (a PersistentVolumeClaim in Kubernetes).
 VOLUME ["/var/lib/aiot"]
-# /metrics, /healthz (liveness) and /readyz (readiness).
-EXPOSE 6066
+# /metrics, /healthz (liveness) and /readyz (readiness); 6070: the console (`aiot console`).
+EXPOSE 6066 6070
 # For plain Docker only; Kubernetes uses the chart's probes instead.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('AIOT_WEB_PORT', '6066') + '/healthz', timeout=4)"]

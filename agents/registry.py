@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.alarms.domain import ALARMS
 from agents.fleet.domain import FLEET
 from agents.maintenance.domain import MAINTENANCE
 from agents.safety.domain import SAFETY
@@ -16,4 +17,4 @@ from app.core.domain import Domain
 
 __all__ = ["DOMAINS"]
 
-DOMAINS: tuple[Domain[Any], ...] = (MAINTENANCE, FLEET, SAFETY)
+DOMAINS: tuple[Domain[Any], ...] = (MAINTENANCE, FLEET, SAFETY, ALARMS)

@@ -128,9 +128,10 @@ class Settings:
         "make run: devices publish over MQTT through the edge gateway (else straight to Kafka).",
     )
     domains: str = _setting(
-        "maintenance,fleet,safety",
+        "maintenance,fleet,safety,alarms",
         "Domains this worker runs (comma-separated names from agents/registry.py); make run "
-        "simulates and scores the same.",
+        "simulates and scores the same. alarms is the alarm handling (acknowledge, shelve, "
+        "escalate) of every domain's alerts that the console acts through.",
     )
     sim_motors: int = _setting(50, "Simulated motors.")
     sim_speedup: float = _setting(7200.0, "Simulated seconds per real second.")
@@ -200,6 +201,30 @@ class Settings:
         10.0, "Simulated seconds per wearable summary window (one reading per window)."
     )
     safety_sim_seed: int = _setting(7, "Safety simulator random seed.")
+
+    # the operations console (aiot console)
+    console_port: int = _setting(6070, "Operations console HTTP port (aiot console).")
+    console_host: str = _setting(
+        "127.0.0.1", "Operations console bind address (0.0.0.0 in the container image)."
+    )
+    console_tile_url: str = _setting(
+        "",
+        "Fleet map tiles from your tile server, e.g. https://tiles.example.com/{z}/{x}/{y}.png; "
+        "empty: a plain drawn map (the console never fetches anything from the internet).",
+    )
+    console_user_header: str = _setting(
+        "",
+        "HTTP header naming the authenticated operator (e.g. X-Forwarded-User from an auth "
+        "proxy); set, actions without it are refused (401). Empty: operators type their name.",
+    )
+    console_lookback_h: float = _setting(
+        0.0,
+        "Hours of alerts, predictions, episodes and commands the console reads back at start; "
+        "0: everything the topics retain.",
+    )
+    console_positions_lookback_s: float = _setting(
+        900.0, "Seconds of vehicle and worker positions the console reads back at start."
+    )
 
     sections: tuple[Any, ...] = field(default=(), repr=False, compare=True)
     """The domains' settings sections (:func:`load_settings` fills them)."""

@@ -5,6 +5,7 @@ exactly the field names plus the schema version ``"v"``. Untrusted input is deco
 :func:`decode_telemetry` / :func:`decode_maintenance`, which raise :class:`ValidationError`.
 """
 
+from schemas.alarm import AlarmAction, decode_alarm_action, decode_alert
 from schemas.alert import Alert
 from schemas.deadletter import DeadLetter
 from schemas.errors import REASONS, ValidationError
@@ -31,6 +32,7 @@ __all__ = [
     "REASONS",
     "TELEMETRY_RANGES",
     "TOPICS",
+    "AlarmAction",
     "Alert",
     "DeadLetter",
     "DispatcherVerdict",
@@ -49,6 +51,8 @@ __all__ = [
     "WearableTelemetry",
     "ZonePresence",
     "check_lateness",
+    "decode_alarm_action",
+    "decode_alert",
     "decode_geofence",
     "decode_maintenance",
     "decode_presence",

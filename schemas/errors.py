@@ -24,6 +24,7 @@ REASONS: tuple[str, ...] = (
     "timestamp_too_old",
     "nested_too_deep",
     "processing_error",
+    "not_applicable",
 )
 """Every reason code a :class:`ValidationError` can carry.
 
@@ -31,6 +32,8 @@ REASONS: tuple[str, ...] = (
 re-encoded on its own); the frame's other members are processed.
 ``processing_error`` is not about the input's shape: a valid-looking record whose processing
 raised unexpectedly is dead-lettered with it (and the exception text) instead of crashing.
+``not_applicable`` is not about the shape either: a valid operator action on an alarm that does
+not apply to it (an alert never seen, a second inspection outcome, shelving a closed alarm).
 """
 
 _KNOWN = frozenset(REASONS)

@@ -1,7 +1,10 @@
 """Maintenance events: failures, repairs and inspections of an asset (topic ``maintenance``).
 
 They are the delayed labels of predictive maintenance: a failure labels the asset's recent
-feature snapshots as positives, a repair resets its degradation state.
+feature snapshots as positives, a repair resets its degradation state. An inspection may carry
+its ``outcome`` (``fault_confirmed``, ``no_fault_found``), e.g. recorded on an alarm in the
+operations console: a confirmed fault labels like a failure, a fault not found judges the
+asset's open alert a false one.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar, Literal
 
+from schemas.alert import InspectionOutcome
 from schemas.base import WireRecord, doc
 from schemas.timestamps import event_time
 
@@ -45,3 +49,7 @@ class MaintenanceEvent(WireRecord):
     kind: MaintenanceKindName = field(metadata=doc("What happened."))
     component: str | None = field(default=None, metadata=doc("Component concerned, if known."))
     note: str | None = field(default=None, metadata=doc("Free-text technician note."))
+    outcome: InspectionOutcome | None = field(
+        default=None,
+        metadata=doc("What an inspection found: fault_confirmed or no_fault_found (else null)."),
+    )

@@ -15,6 +15,14 @@ PREDICTION_RANGES: Mapping[str, FieldRange] = MappingProxyType(
     {
         "anomaly_score": FieldRange(0, 1, "", "How unusual the asset's recent readings are."),
         "failure_probability": FieldRange(0, 1, "", "P(failure within horizon_h hours)."),
+        "risk_score": FieldRange(
+            0,
+            1,
+            "",
+            "The score the failure-risk alert compares with its thresholds: "
+            "failure_probability once the class model is ready, the asset's baseline "
+            "deviation before (cold start); null from producers that do not send it.",
+        ),
     }
 )
 """Bounded numeric fields of :class:`Prediction`."""
@@ -62,6 +70,7 @@ class Prediction(WireRecord):
         metadata=doc("The most deviating features, strongest first.")
     )
     model_version: str = field(metadata=doc("Version of the model that produced the scores."))
+    risk_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the wire form, with ``top_features`` as a list of objects."""

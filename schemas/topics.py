@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from schemas.alarm import AlarmAction
 from schemas.alert import Alert
 from schemas.base import WireRecord
 from schemas.command import Command, CommandAck, EdgeParams
@@ -159,6 +160,12 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
                 ZonePresence,
                 "Workers' zone presence repartitioned by zone (internal, safety).",
                 "topic_zone_presence",
+            ),
+            TopicSpec(
+                "alert_acks",
+                AlarmAction,
+                "Operator actions on alarms: acknowledge, shelve, note, inspection outcome.",
+                "topic_alert_acks",
             ),
         )
     }

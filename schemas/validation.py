@@ -30,6 +30,7 @@ from typing import Any, cast
 
 import orjson
 
+from schemas.alert import INSPECTION_OUTCOMES, InspectionOutcome
 from schemas.base import ID_PATTERN, ID_REGEX
 from schemas.errors import REASONS, ValidationError
 from schemas.maintenance import MAINTENANCE_KINDS, MaintenanceEvent, MaintenanceKindName
@@ -48,6 +49,7 @@ __all__ = [
 _ID_MATCH = re.compile(ID_REGEX).fullmatch
 _KINDS = frozenset(MAINTENANCE_KINDS)
 _KINDS_TEXT = ", ".join(MAINTENANCE_KINDS)
+_OUTCOMES = frozenset(INSPECTION_OUTCOMES)
 _MAX_SHOWN = 60
 
 _TELEMETRY_SPECS: tuple[tuple[str, float, float, str], ...] = tuple(
@@ -231,20 +233,42 @@ def decode_telemetry(
     return MachineTelemetry(asset_id, asset_class, ts, *values)
 
 
+def _outcome(obj: dict[str, Any], kind: str) -> InspectionOutcome | None:
+    """Return the optional inspection ``outcome``; only an inspection may carry one."""
+    value = obj.get("outcome")
+    if value is None:
+        return None
+    if type(value) is not str or value not in _OUTCOMES:
+        raise ValidationError(
+            "bad_enum", f"outcome={_show(value)} is not one of {', '.join(INSPECTION_OUTCOMES)}"
+        )
+    if kind != "inspection":
+        raise ValidationError(
+            "bad_enum", f"outcome={value!r} needs kind 'inspection', not {kind!r}"
+        )
+    return cast(InspectionOutcome, value)
+
+
 def decode_maintenance(
     raw: bytes, *, now: float, min_event_time: float, max_future_skew_s: float
 ) -> MaintenanceEvent:
     """Parse and validate one maintenance message; raise :class:`ValidationError` if invalid."""
     obj = _load_object(raw)
     take = Problems()
+    event_id = take(_identifier, obj, "event_id")
+    asset_id = take(_identifier, obj, "asset_id")
+    asset_class = take(_identifier, obj, "asset_class")
+    ts = take(_timestamp, obj, now, min_event_time, max_future_skew_s)
+    kind = take(_kind, obj)
     event = MaintenanceEvent(
-        event_id=take(_identifier, obj, "event_id"),
-        asset_id=take(_identifier, obj, "asset_id"),
-        asset_class=take(_identifier, obj, "asset_class"),
-        ts=take(_timestamp, obj, now, min_event_time, max_future_skew_s),
-        kind=take(_kind, obj),
+        event_id=event_id,
+        asset_id=asset_id,
+        asset_class=asset_class,
+        ts=ts,
+        kind=kind,
         component=take(_optional_text, obj, "component"),
         note=take(_optional_text, obj, "note"),
+        outcome=take(_outcome, obj, kind) if kind is not None else None,
     )
     take.done()
     return event

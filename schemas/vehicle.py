@@ -135,6 +135,9 @@ class DispatcherVerdict(WireRecord):
         default=None, metadata=doc("Id of the classified episode when answered from it.")
     )
     note: str | None = field(default=None, metadata=doc("Free text of the dispatcher."))
+    by: str | None = field(
+        default=None, metadata=doc("Who gave the verdict: the dispatcher's name or user id.")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +352,7 @@ def decode_verdict(
         cast(Any, take(_enum, obj, "label", _CLASSES)),
         take(_optional_id, obj, "episode_id"),
         take(_optional_text, obj, "note"),
+        take(_optional_text, obj, "by"),
     )
     take.done()
     return verdict

@@ -55,6 +55,10 @@ def test_wheel_carries_the_package_data(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
     assert "agents/safety/site_map.toml" in names
     assert "agents/safety/fall_model.json" in names
+    console = {n for n in names if n.startswith("app/console/static/")}
+    static = ROOT / "app" / "console" / "static"
+    assert console == {f"app/console/static/{p.name}" for p in static.iterdir() if p.is_file()}
+    assert "app/console/static/index.html" in console
     assert any(n.startswith("schemas/jsonschema/") and n.endswith(".json") for n in names)
 
 

@@ -157,7 +157,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             return self._on_failure(event, entry)
         if event.kind == "repair":
             return self._on_repair(event, entry)
-        return []
+        return self._on_inspection(event, entry)
 
     # ---- internals --------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         if state.readings >= cfg.prediction_every or transition is not None:
             state.readings = 0
             prediction = self._prediction(
-                reading, state, anomaly.score, probability, ttf_s, now, model.ready
+                reading, state, anomaly.score, probability, ttf_s, now, model.ready, risk
             )
             out.append(Output("predictions", reading.asset_id, prediction))
             command = self._derate(state, prediction, now)
@@ -287,6 +287,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
         ttf_s: float | None,
         now: float,
         supervised: bool,
+        risk: float,
     ) -> Prediction:
         return Prediction(
             domain=DOMAIN,
@@ -300,6 +301,7 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             time_to_failure_h=None if ttf_s is None else round(ttf_s / 3600.0, 2),
             top_features=self._top_features(state),
             model_version=self._model_version(supervised),
+            risk_score=round(float(risk), 4),
         )
 
     def _on_failure(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Output]:
@@ -318,6 +320,22 @@ class MaintenanceEngine(KeyedEngine[AssetState]):
             self.quality.record_miss()
         state.open_alert_ts = math.nan
         state.last_failure_ts = event.ts
+        return []
+
+    def _on_inspection(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Output]:
+        """An inspection's outcome is a delayed label (none: it teaches nothing).
+
+        A confirmed fault labels like a failure at the inspection time: the snapshots of the
+        horizon before it become positives (their time to failure is underestimated by what
+        the fault had left, a safe error) and the open alert counts as a hit. A fault not found
+        judges the asset's open alert a false alarm at once instead of when its horizon ends.
+        """
+        if event.outcome == "fault_confirmed":
+            return self._on_failure(event, entry)
+        state = entry.state
+        if event.outcome == "no_fault_found" and not math.isnan(state.open_alert_ts):
+            self.quality.record_false_alert()
+            state.open_alert_ts = math.nan
         return []
 
     def _on_repair(self, event: MaintenanceEvent, entry: Entry[AssetState]) -> list[Output]:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "rul",
     "edge",
     "topics",
+    "console",
 )
 
 

@@ -92,6 +92,9 @@ class AgentPlan:
         table: name of the state table (declared through :attr:`DomainContext.table`).
         key_field: the member field that names the entity of each reading in an edge frame.
         count: optional per-output hook for the domain's own counters (called after sending).
+        reload: after each partition assignment, hand the engine every entity stored on the
+            worker's partitions (:meth:`~app.core.engine.KeyedEngine.reload`): for an engine
+            whose ``tick`` acts on wall-clock deadlines of entities that may send nothing new.
     """
 
     name: str
@@ -100,6 +103,7 @@ class AgentPlan:
     table: str
     key_field: str
     count: Callable[[Output], None] | None = None
+    reload: bool = False
 
 
 @dataclass(frozen=True, slots=True)

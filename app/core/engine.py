@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -253,6 +253,27 @@ class KeyedEngine(Generic[S]):
     def tick(self) -> list[Output]:
         """Periodic work on the wall clock (the runtime's timer); none by default."""
         return []
+
+    def reload(self, stored: Iterable[tuple[str, int]]) -> int:
+        """Bring the stored states of ``(key, partition)`` pairs into memory; returns how many
+        are held.
+
+        The runtime calls it after a partition assignment, once the tables are recovered, with
+        every entity stored on the worker's partitions - for an agent whose plan asks for it
+        (:attr:`app.core.domain.AgentPlan.reload`): an engine whose :meth:`tick` acts on
+        wall-clock deadlines must see entities that send nothing new. Each state loaded goes
+        through :meth:`on_reload`.
+        """
+        held = 0
+        for key, partition in stored:
+            entry = self.cache.load(key, partition)
+            if entry is not None:
+                held += 1
+                self.on_reload(key, entry)
+        return held
+
+    def on_reload(self, key: str, entry: Entry[S]) -> None:
+        """A state :meth:`reload` brought into memory (or found there); nothing by default."""
 
     def state_of(self, key: str) -> S | None:
         """The in-memory state of entity ``key`` (tests and diagnostics)."""

@@ -103,24 +103,31 @@ class EntityCache(Generic[S]):
 
     def entry(self, key: str, partition: int, create: Callable[[], S]) -> Entry[S]:
         """The entry of ``key``: cached, else loaded from the table, else ``create()``."""
+        entry = self.load(key, partition)
+        if entry is None:
+            entry = Entry(key, create(), partition, Positions(), self._dirty)
+            self._entries[key] = entry
+        return entry
+
+    def load(self, key: str, partition: int) -> Entry[S] | None:
+        """The entry of ``key``: cached, else loaded from the table; None if it has no
+        readable stored state (an unreadable one is logged: the entity starts fresh)."""
         entry = self._entries.get(key)
         if entry is not None:
             entry.partition = partition
             return entry
-        state: S | None = None
-        positions = Positions()
-        held: list[Held] = []
         stored = self._load(key)
-        if stored is not None:
-            try:
-                row = decode_row(stored)
-                state = self._decode(row.state)
-                positions, held = row.positions, row.held
-            except ValueError as exc:
-                log.error("state of %s unreadable, starting fresh: %s", key, exc)
-        if state is None:
-            state = create()
-        entry = self._entries[key] = Entry(key, state, partition, positions, self._dirty, held)
+        if stored is None:
+            return None
+        try:
+            row = decode_row(stored)
+            state = self._decode(row.state)
+        except ValueError as exc:
+            log.error("state of %s unreadable, starting fresh: %s", key, exc)
+            return None
+        entry = self._entries[key] = Entry(
+            key, state, partition, row.positions, self._dirty, row.held
+        )
         return entry
 
     def items(self) -> Iterator[tuple[str, Entry[S]]]:

@@ -39,7 +39,9 @@ class Metrics:
         )
         self.alerts = Counter(
             "aiot_alerts",
-            "Alert transitions, by domain, type, severity and transition (raised/updated/cleared).",
+            "Alert records written, by domain, type, severity and transition: the domains' "
+            "raised/updated/cleared and the alarms domain's handling ones (acknowledged, "
+            "escalated, ...; also counted in aiot_alarm_transitions).",
             ["domain", "alert_type", "severity", "transition"],
             registry=r,
         )
@@ -136,6 +138,27 @@ class Metrics:
             "aiot_safety_reordered_readings",
             "Wearable readings not newer than the worker's newest (redelivered or reordered "
             "within the lateness bound): counted and skipped, already accounted for.",
+            registry=r,
+        )
+        # alarm handling (ISA-18.2)
+        self.alarm_transitions = Counter(
+            "aiot_alarm_transitions",
+            "Alarm-handling transitions written to the alerts topic, by domain, alert type and "
+            "transition (acknowledged, shelved, unshelved, escalated, noted, inspected).",
+            ["domain", "alert_type", "transition"],
+            registry=r,
+        )
+        self.alarm_actions = Counter(
+            "aiot_alarm_actions",
+            "Operator actions on alarms, by action and result (applied, duplicate, noop, "
+            "rejected, waiting for an alarm not seen yet).",
+            ["action", "result"],
+            registry=r,
+        )
+        self.alarms_unacknowledged = Gauge(
+            "aiot_alarms_unacknowledged",
+            "Active alarms nobody acknowledged yet, held by this worker, by domain.",
+            ["domain"],
             registry=r,
         )
         # edge

@@ -25,7 +25,7 @@ OFFLINE = -1
 
 @dataclass(frozen=True, slots=True)
 class RecordMeta:
-    """Where an input record came from: its logical input, Kafka position and key.
+    """Where an input record came from: its logical input, Kafka position, key and timestamp.
 
     ``input`` is the domain's name for the input (``telemetry``, ``verdicts``, ...); ``topic``
     the Kafka topic it was read from (dead letters name it). ``index`` is the record's place
@@ -33,7 +33,9 @@ class RecordMeta:
     partition and offset it names the record uniquely, which is how an entity recognises a
     record it has already applied (:mod:`app.core.positions`). An ``offset`` of
     :data:`OFFLINE` marks a record that did not come from Kafka (an offline replay of a file):
-    it has no position, and nothing is skipped.
+    it has no position, and nothing is skipped. ``timestamp`` is the message's
+    Kafka timestamp in Unix seconds (0 when unknown): when the record entered Kafka, e.g. when
+    an alert was announced.
     """
 
     input: str
@@ -42,6 +44,7 @@ class RecordMeta:
     offset: int
     key: bytes | None
     index: int = 0
+    timestamp: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

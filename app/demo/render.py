@@ -22,6 +22,16 @@ def _alert(r: dict[str, Any]) -> str:
     return f"{_when(r.get('ts'))}  ALERT {state:<7} {r.get('message', '')}"
 
 
+def _action(r: dict[str, Any]) -> str:
+    facts = r.get("note") or r.get("outcome") or ""
+    if r.get("shelve_s"):
+        facts = f"for {float(r['shelve_s']) / 60:.0f} min"
+    return (
+        f"{_when(r.get('ts'))}  ACTION {str(r.get('action', '')).upper()} alarm "
+        f"{r.get('alert_id')} on {r.get('asset_id')} by {r.get('by')} {facts}".rstrip()
+    )
+
+
 def _prediction(r: dict[str, Any]) -> str:
     ttf = r.get("time_to_failure_h")
     ttf_text = f"{ttf:.0f} h" if isinstance(ttf, int | float) else "-"
@@ -68,6 +78,8 @@ def render_record(value: bytes) -> str:
         return repr(value[:200])
     if not isinstance(record, dict):
         return orjson.dumps(record).decode()
+    if "ack_id" in record:
+        return _action(record)
     if "alert_id" in record:
         return _alert(record)
     if "failure_probability" in record:

@@ -1,9 +1,10 @@
 """``make run``: broker, worker and simulator together, a live alert feed and a JSON summary.
 
 The worker runs as a child process exactly as in production (``aiot worker``), logging to a
-file so the terminal shows only the feed. The simulator runs in this process. At the end the
-run waits for the worker to drain its input, stops everything (no orphan processes) and prints
-the summary as the last line: events, dead letters, predictions, alerts by type and the
+file so the terminal shows only the feed; the operations console (``aiot console``) runs beside
+it, and its URL is printed once it has read the topics. The simulator runs in this process. At
+the end the run waits for the worker to drain its input, stops everything (no orphan processes)
+and prints the summary as the last line: events, dead letters, predictions, alerts by type and the
 maintenance score against the simulator's ground truth.
 """
 
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import dataclasses
 import signal
+import socket
 import tempfile
 import time
 from collections import Counter
@@ -39,6 +41,8 @@ from app.simulator.runner import run_simulation
 __all__ = ["DomainDemo", "RunFeed", "domain_demos", "run_demo"]
 
 SUMMARY_EVERY_S = 10.0
+SHOWN_ALERT_STATES = frozenset({"raised", "cleared", "acknowledged", "escalated", "inspected"})
+"""Alert transitions the live feed prints (alarm handling from the console shows up too)."""
 
 
 class DomainDemo(Protocol):
@@ -100,7 +104,7 @@ class RunFeed:
         if kind == "alerts":
             alert = orjson.loads(value)
             self.alerts.append(alert)
-            if self.show and alert.get("state") in ("raised", "cleared"):
+            if self.show and alert.get("state") in SHOWN_ALERT_STATES:
                 print(render_record(value), flush=True)
         elif kind == "ground_truth":
             event = orjson.loads(value)
@@ -220,6 +224,15 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
         web_host="127.0.0.1",
         tansu_compat=str(settings.tansu_compat).lower(),
     ).start()
+    console = WorkerProcess(
+        settings.broker_url,
+        workdir / "console",
+        command=("console",),
+        port_setting="console_port",
+        port=_console_port(settings),
+        console_host="127.0.0.1",
+        tansu_compat=str(settings.tansu_compat).lower(),
+    ).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -233,6 +246,12 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
     try:
         print(f"aiot: broker {settings.broker_url}, logs in {workdir}", flush=True)
         await asyncio.to_thread(worker.wait_ready, 90.0)
+        await asyncio.to_thread(console.wait_ready, 60.0)
+        print(
+            f"aiot: operations console at http://127.0.0.1:{console.port}/ "
+            "(Maintenance, Fleet, Safety, Alarms: live while the run lasts)",
+            flush=True,
+        )
         if edge is not None:
             await edge.start()
             print("aiot: devices publish over MQTT through the edge gateway", flush=True)
@@ -278,6 +297,7 @@ async def _run(settings: Settings, duration_s: float, workdir: Path) -> dict[str
                 await task
         if edge is not None:
             await edge.stop()
+        await asyncio.to_thread(console.stop)
         await asyncio.to_thread(worker.stop)
     summary = _summary(settings, feed, report, metrics, time.monotonic() - started)
     if edge_summary is not None:
@@ -327,6 +347,16 @@ def _summary(
         )
         summary["maintenance"] = score.to_dict()
     return summary
+
+
+def _console_port(settings: Settings) -> int | None:
+    """``AIOT_CONSOLE_PORT`` when it is free on this machine (a stable URL), else None (any)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", settings.console_port))
+        except OSError:
+            return None
+    return settings.console_port
 
 
 def run_demo(settings: Settings, duration_s: float) -> dict[str, Any]:

@@ -42,12 +42,14 @@ class WorkerProcess(StartStop):
         *,
         command: tuple[str, ...] = ("worker",),
         port_setting: str = "web_port",
+        port: int | None = None,
         **settings: str,
     ) -> None:
         """Prepare ``aiot <command>`` (default: a worker) on ``broker_url`` with its state and log
-        under ``workdir``; its HTTP port goes in ``AIOT_<PORT_SETTING>``, and ``settings`` are
-        extra ``AIOT_<NAME>`` values (e.g. ``store="rocksdb://"``)."""
-        self.port = free_port()
+        under ``workdir``; its HTTP port (``port``, default a free one) goes in
+        ``AIOT_<PORT_SETTING>``, and ``settings`` are extra ``AIOT_<NAME>`` values (e.g.
+        ``store="rocksdb://"``)."""
+        self.port = port or free_port()
         self.workdir = workdir
         self.command = command
         self.log_path = workdir / f"{command[0]}.log"

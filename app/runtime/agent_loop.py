@@ -216,7 +216,13 @@ class AgentLoop:
                 iter_frame_keyed(raw, message.key, self.plan.key_field)
             ):
                 meta = RecordMeta(
-                    self.inputs[topic], topic, message.partition, message.offset, key, index
+                    self.inputs[topic],
+                    topic,
+                    message.partition,
+                    message.offset,
+                    key,
+                    index,
+                    message.timestamp or 0.0,
                 )
                 await self.process(meta, member, raw)
             if message.timestamp:

@@ -4,8 +4,9 @@
 builds the domain's context (its settings section, limits, metrics, state tables), asks the
 domain for its plan, declares one :class:`~app.runtime.agent_loop.AgentLoop` per agent, reads
 the domain's feeds to their end before the first event and runs the timer work: feeds followed,
-the domain's and engines' ticks, the entity and active-alert gauges - derived from the states
-held, so they cannot drift.
+stored states reloaded after an assignment for agents that ask (:mod:`app.runtime.reload`), the
+domain's and engines' ticks, the entity and active-alert gauges - derived from the states held,
+so they cannot drift.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.kafka.topics import domain_topics
 from app.runtime.agent_loop import AgentLoop, OutputSender, raw_topic, state_table, table_loader
 from app.runtime.compacted import CompactedReader
 from app.runtime.health import Watchdog
+from app.runtime.reload import StateReload
 from app.settings import Settings
 
 __all__ = ["DomainHost"]
@@ -82,6 +84,13 @@ class DomainHost:
             )
             for agent in self.plan.agents
         ]
+        self.reloads = [
+            StateReload(
+                app, loop.plan.name, loop.engine, loop.table, loop.inputs, settings.partitions
+            )
+            for loop in self.loops
+            if loop.plan.reload
+        ]
 
     def _topic(self, app: faust.App, topic: Topic) -> Any:
         partitions = self.settings.partitions if topic.keyed else 1
@@ -111,6 +120,8 @@ class DomainHost:
             if feed.follow:
                 await reader.poll()
                 await self.sender.send(reader.take_letters())
+        for reload in self.reloads:
+            reload.run()
         if self.plan.tick is not None:
             await self.sender.send(self.plan.tick())
         active: Counter[str] = Counter()

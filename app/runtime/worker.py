@@ -24,6 +24,7 @@ from app.runtime.agent_loop import TICK_INTERVAL_S
 from app.runtime.domain_host import DomainHost
 from app.runtime.faust_app import create_app
 from app.runtime.health import Watchdog
+from app.runtime.reload import tables_recovered
 from app.settings import Settings
 
 __all__ = ["WorkerContext", "build_worker_app", "run_worker"]
@@ -49,8 +50,7 @@ class WorkerContext:
 
     def recovery_done(self) -> bool:
         """True once Faust's table recovery has completed at least once and is not running."""
-        recovery = self.app.tables.recovery  # type: ignore[attr-defined]
-        return bool(recovery.completed.is_set()) and not self.app.in_recovery
+        return tables_recovered(self.app)
 
 
 def build_worker_app(settings: Settings, metrics: Metrics = METRICS) -> WorkerContext:

@@ -1,8 +1,9 @@
-"""``make run`` end to end: broker, worker, MQTT, edge and simulator, JSON summary last."""
+"""``make run`` end to end: broker, worker, console, MQTT, edge and simulator, JSON summary last."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -38,6 +39,7 @@ def test_run_prints_the_summary_last_and_leaves_no_process_behind():
         timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"operations console at http://127\.0\.0\.1:\d+/", done.stdout)
     summary = orjson.loads(done.stdout.strip().splitlines()[-1])
     assert set(summary) >= {"duration_s", "events", "dead_letters", "predictions", "alerts"}
     assert set(summary["maintenance"]) == {

@@ -269,7 +269,8 @@ def test_sasl_without_an_existing_secret_is_refused() -> None:
 
 def test_optional_objects_are_off_by_default(default_manifests: list[Manifest]) -> None:
     kinds = {m.kind for m in default_manifests}
-    assert not kinds & (CRD_KINDS | {"HorizontalPodAutoscaler", "NetworkPolicy", "Deployment"})
+    assert not kinds & (CRD_KINDS | {"HorizontalPodAutoscaler", "NetworkPolicy"})
+    assert [m.name for m in by_kind(default_manifests, "Deployment")] == ["aiot-console"]
     assert all(m.name != "aiot-dashboard" for m in default_manifests)
 
 
@@ -305,7 +306,7 @@ def test_production_keda_scales_the_statefulset_on_group_lag(
 def test_production_service_monitor_scrapes_the_metrics_service(
     production_manifests: list[Manifest],
 ) -> None:
-    monitor = one(production_manifests, "ServiceMonitor")
+    monitor = one(production_manifests, "ServiceMonitor", "aiot")
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     service = one(production_manifests, "Service", "aiot-metrics")
     headless = one(production_manifests, "Service", "aiot-headless")
@@ -386,7 +387,7 @@ def test_production_dashboard_is_a_sidecar_config_map_with_the_key_panels(
 def test_production_network_policy_allows_scraping_and_kafka_dns_egress(
     production_manifests: list[Manifest], production_values: dict[str, Any]
 ) -> None:
-    policy = one(production_manifests, "NetworkPolicy")["spec"]
+    policy = one(production_manifests, "NetworkPolicy", "aiot")["spec"]
     assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
     (ingress,) = policy["ingress"]
     assert ingress["ports"] == [{"port": "web", "protocol": "TCP"}]
@@ -424,8 +425,8 @@ def test_topic_job_is_a_hook_with_its_script_and_the_broker_security_env(
 def test_edge_gateway_is_disabled_by_default_and_uses_secret_refs_when_enabled(
     default_manifests: list[Manifest], production_manifests: list[Manifest]
 ) -> None:
-    assert not by_kind(default_manifests, "Deployment")
-    edge = one(production_manifests, "Deployment")
+    assert all(m.name != "aiot-edge" for m in by_kind(default_manifests, "Deployment"))
+    edge = one(production_manifests, "Deployment", "aiot-edge")
     (container,) = edge["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["edge"]
     env = _env(container)
@@ -435,6 +436,63 @@ def test_edge_gateway_is_disabled_by_default_and_uses_secret_refs_when_enabled(
     )
     assert env["AIOT_EDGE_DATA_DIR"]["value"] == "/var/lib/aiot-edge"
     assert container["ports"][0]["containerPort"] == 6068
+
+
+def _console(manifests: list[Manifest]) -> dict[str, Any]:
+    return one(manifests, "Deployment", "aiot-console")
+
+
+def test_console_runs_as_a_deployment_with_a_service_and_probes(
+    request: pytest.FixtureRequest,
+) -> None:
+    for manifests in _all_renders(request):
+        pod = _console(manifests)["spec"]["template"]
+        (container,) = pod["spec"]["containers"]
+        assert container["args"] == ["console"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        env = _env(container)
+        assert str(ports["http"]) == env["AIOT_CONSOLE_PORT"]["value"]
+        assert env["AIOT_CONSOLE_HOST"]["value"] == "0.0.0.0"
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert container["envFrom"] == [{"configMapRef": {"name": "aiot-settings"}}]
+        service = one(manifests, "Service", "aiot-console")
+        assert service["spec"]["type"] == "ClusterIP"
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+        assert service["spec"]["ports"][0]["targetPort"] == "http"
+        worker_labels = _worker(manifests)["spec"]["template"]["metadata"]["labels"]
+        assert not service["spec"]["selector"].items() <= worker_labels.items()
+
+
+def test_production_console_trusts_the_proxy_user_and_is_scraped_and_fenced(
+    production_manifests: list[Manifest], production_values: dict[str, Any]
+) -> None:
+    (container,) = _console(production_manifests)["spec"]["template"]["spec"]["containers"]
+    assert _env(container)["AIOT_CONSOLE_USER_HEADER"]["value"] == "X-Auth-Request-User"
+    assert "secretKeyRef" in _env(container)["AIOT_BROKER_SASL_PASSWORD"]["valueFrom"]
+    monitor = one(production_manifests, "ServiceMonitor", "aiot-console")
+    service = one(production_manifests, "Service", "aiot-console")
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    assert monitor["spec"]["endpoints"][0]["port"] == "http"
+    policy = one(production_manifests, "NetworkPolicy", "aiot-console")["spec"]
+    (ingress,) = policy["ingress"]
+    assert ingress["ports"] == [{"port": "http", "protocol": "TCP"}]
+    assert ingress["from"] == production_values["networkPolicy"]["consoleFrom"]
+    pod_labels = _console(production_manifests)["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    rules = {
+        r["alert"]: r
+        for g in one(production_manifests, "PrometheusRule")["spec"]["groups"]
+        for r in g["rules"]
+    }
+    assert 'transition="escalated"' in rules["AiotAlarmUnacknowledged"]["expr"]
+
+
+def test_console_can_be_switched_off() -> None:
+    manifests = render({"console": {"enabled": False}})
+    assert all("console" not in m.name for m in manifests)
 
 
 @pytest.mark.parametrize("values_file", ["values.yaml", "values-production.yaml"])

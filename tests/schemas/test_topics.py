@@ -28,6 +28,7 @@ def test_registry_lists_the_logical_topics():
         "fleet_context",
         "wearables",
         "zone_presence",
+        "alert_acks",
     ]
 
 

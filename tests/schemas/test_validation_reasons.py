@@ -53,6 +53,7 @@ def test_reasons_are_the_documented_codes():
         "timestamp_too_old",
         "nested_too_deep",
         "processing_error",
+        "not_applicable",
     )
 
 

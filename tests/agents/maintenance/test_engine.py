@@ -43,7 +43,7 @@ def reading(i: int, *, asset="m-1", degrade: float = 0.0, rng=None, **override) 
     return orjson.dumps(record)
 
 
-def maintenance(i: int, kind: str) -> bytes:
+def maintenance(i: int, kind: str, **extra) -> bytes:
     return orjson.dumps(
         {
             "v": 1,
@@ -52,6 +52,7 @@ def maintenance(i: int, kind: str) -> bytes:
             "asset_class": "motor-a",
             "ts": START + i * STEP,
             "kind": kind,
+            **extra,
         }
     )
 
@@ -212,14 +213,16 @@ def test_processing_error_is_a_dead_letter():
     assert letter["reason"] == "processing_error" and "boom" in letter["detail"]
 
 
-@pytest.mark.parametrize("kind", ["inspection"])
-def test_inspection_changes_nothing(kind):
+@pytest.mark.parametrize("outcome", [None, "no_fault_found"])
+def test_inspection_without_a_confirmed_fault_teaches_the_model_nothing(outcome):
     engine = make_engine()
     for i in range(100):
         engine.handle(reading(i), TELEMETRY)
     count = engine.state_of("m-1").tracker.count
-    assert engine.handle(maintenance(100, kind), MAINT) == []
+    labels = engine.models.get("motor-a").n_labels
+    assert engine.handle(maintenance(100, "inspection", outcome=outcome), MAINT) == []
     assert engine.state_of("m-1").tracker.count == count
+    assert engine.models.get("motor-a").n_labels == labels
 
 
 def _degrading_run(engine: MaintenanceEngine, start: int, until: int) -> list[list]:
@@ -274,3 +277,37 @@ def test_high_failure_probability_derates_once_per_crossing_and_survives_a_resta
     assert restarted.handle(maintenance(499, "inspection"), MAINT) == []
     assert restarted.state_of("m-1").derated
     _check_gate(_degrading_run(restarted, 500, 580), level, derated=True)
+
+
+def _degrade_until_alert(engine: MaintenanceEngine) -> int:
+    for i in range(900):
+        degrade = min(max(0.0, (i - 500) / 300), 1.0)
+        outputs = engine.handle(reading(i, degrade=degrade), TELEMETRY)
+        if any(alert["state"] == "raised" for alert in records(outputs, "alerts")):
+            return i
+    raise AssertionError("a degrading bearing must raise an alert")
+
+
+def test_confirmed_fault_labels_like_a_failure_and_judges_the_alert_right():
+    engine = make_engine()
+    i = _degrade_until_alert(engine)
+    model = engine.models.get("motor-a")
+    before = model.n_labels
+    engine.handle(maintenance(i, "inspection", outcome="fault_confirmed"), MAINT)
+    assert model.n_labels > before
+    assert engine.quality.true_positives == 1 and engine.quality.false_positives == 0
+
+
+def test_no_fault_found_judges_the_open_alert_false_at_once():
+    engine = make_engine()
+    i = _degrade_until_alert(engine)
+    engine.handle(maintenance(i, "inspection", outcome="no_fault_found"), MAINT)
+    assert engine.quality.false_positives == 1 and engine.quality.true_positives == 0
+
+
+def test_predictions_carry_the_risk_score_the_alert_compares():
+    engine = make_engine()
+    predictions = []
+    for i in range(120):
+        predictions += records(engine.handle(reading(i), TELEMETRY), "predictions")
+    assert predictions and all(0.0 <= p["risk_score"] <= 1.0 for p in predictions)

@@ -89,7 +89,7 @@ MISTAKES = [
         "unknown domain",
         ["worker"],
         2,
-        r"aiot worker: AIOT_DOMAINS names unknown domains pumps; known: fleet, maintenance",
+        r"aiot worker: AIOT_DOMAINS names unknown domains pumps; known: alarms, fleet, maintenance",
         {"AIOT_DOMAINS": "maintenance,pumps"},
     ),
     Mistake(

@@ -80,3 +80,20 @@ def test_telemetry_line_names_the_asset_and_its_readings():
 def test_maintenance_and_ground_truth_events_show_their_kind():
     line = render_record(orjson.dumps({"asset_id": "m1", "kind": "failure", "ts": 0}))
     assert line.startswith("1970-01-01 00:00  FAILURE m1")
+
+
+def test_operator_action_line_shows_who_did_what_to_which_alarm():
+    line = render_record(
+        orjson.dumps(
+            {
+                "ack_id": "k1",
+                "alert_id": "a1",
+                "asset_id": "truck-1",
+                "action": "shelve",
+                "by": "Dana",
+                "ts": 0,
+                "shelve_s": 3600,
+            }
+        )
+    )
+    assert "ACTION SHELVE alarm a1 on truck-1 by Dana for 60 min" in line
