@@ -18,6 +18,7 @@ from agents.maintenance.settings import MaintenanceSettings
 from app.embedded.broker import EmbeddedBroker
 from app.embedded.worker_process import WorkerProcess
 from app.kafka.topic_check import check_topics
+from app.kafka.worker_topics import worker_plan
 from app.settings import Settings
 from tests.kafka_support import isolated
 
@@ -46,7 +47,10 @@ def test_a_worker_with_default_settings_on_a_bare_broker_creates_its_topics(tmp_
             assert worker.get("/healthz")[0] == 200
         report = asyncio.run(check_topics(broker.bootstrap, Settings(broker_url=broker.url)))
     assert report.ok, report.lines()
-    assert "topics: 25 topics match the plan, 25 created" in worker.log_path.read_text()
+    planned = len(worker_plan(Settings(broker_url=broker.url)))
+    assert f"topics: {planned} topics match the plan, {planned} created" in (
+        worker.log_path.read_text()
+    )
 
 
 def test_without_topic_creation_a_bare_broker_stops_the_worker_with_one_line(tmp_path: Path):
@@ -57,7 +61,8 @@ def test_without_topic_creation_a_bare_broker_stops_the_worker_with_one_line(tmp
         code = _exit_code_never_healthy(worker)
     assert code == 2
     (line,) = _log_lines(worker)
-    assert line.startswith("aiot worker: 25 topic(s) missing")
+    planned = len(worker_plan(Settings(broker_url=broker.url)))
+    assert line.startswith(f"aiot worker: {planned} topic(s) missing")
     assert "aiot topics create" in line
 
 
