@@ -69,9 +69,14 @@ class SimReport:
 
 
 def default_start_ts(now: float) -> float:
-    """The default simulation start: ``now`` minus 60 days, rounded down to the hour."""
+    """The default simulation start: ``now`` minus 60 days, rounded down to midnight UTC.
+
+    Whole days, so a run's motors start at the same phase of their daily load and temperature
+    cycle whatever the hour it is started at: ``make run`` gives the same figures all day
+    (starting at another hour changes what the cold-start baselines first see).
+    """
     start = now - DEFAULT_LOOKBACK_S
-    return start - start % 3600.0
+    return start - start % DAY
 
 
 async def _produce(
