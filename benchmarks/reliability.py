@@ -3,7 +3,8 @@
 On the embedded broker, the same readings and maintenance labels (8 motors, two drifting into
 alerts, a failure and its repair, an inspection) are processed:
 
-* **stream**: produced chunk by chunk in event-time order while the worker runs;
+* **stream**: produced in event-time order while the worker runs (the readings up to each
+  label, then the label);
 * **backlog**: produced before the worker starts, the labels first (the worst order);
 * **crash**: as the backlog, with the worker killed (SIGKILL) part-way and restarted;
 * **rebalance**: as the backlog with two workers, one stopped part-way and started again.
@@ -263,24 +264,25 @@ def _stream(
     maintenance: MaintenanceSettings,
     backlog: list[tuple[bytes, bytes]],
     events: list[tuple[bytes, bytes]],
-    chunks: int = 6,
 ) -> None:
-    """Produce readings and labels in event-time order, chunk by chunk, each chunk drained."""
-    ts = [orjson.loads(value)["ts"] for _, value in backlog]
-    label_ts = [orjson.loads(value)["ts"] for _, value in events]
-    size = -(-len(backlog) // chunks)
+    """Produce readings and labels in event-time order: the readings up to each label, drained,
+    then the label, drained - as a live plant sends them."""
+    merged = sorted(
+        [(orjson.loads(v)["ts"], 0, maintenance.topic_telemetry, (k, v)) for k, v in backlog]
+        + [(orjson.loads(v)["ts"], 1, maintenance.topic_maintenance, (k, v)) for k, v in events],
+        key=lambda item: (item[0], item[1]),
+    )
     consumed = 0
-    for n in range(chunks):
-        part = backlog[n * size : (n + 1) * size]
-        if not part:
-            break
-        low = ts[n * size] if n else float("-inf")
-        high = ts[min((n + 1) * size, len(ts)) - 1] if n < chunks - 1 else float("inf")
-        due = [m for m, t in zip(events, label_ts, strict=True) if low < t <= high]
-        asyncio.run(produce(bootstrap, maintenance.topic_telemetry, part))
-        asyncio.run(produce(bootstrap, maintenance.topic_maintenance, due))
-        consumed += len(part) + len(due)
-        wait_drained(worker, timeout_s=180, consumed=consumed)
+    group: list[tuple[bytes, bytes]] = []
+    topic = merged[0][2]
+    for _, _, item_topic, message in [*merged, (0.0, 2, "", (b"", b""))]:
+        if item_topic != topic and group:
+            asyncio.run(produce(bootstrap, topic, group))
+            consumed += len(group)
+            wait_drained(worker, timeout_s=180, consumed=consumed)
+            group = []
+        topic = item_topic
+        group.append(message)
 
 
 def poison(kafka_url: str, bootstrap: str, data: Path) -> PoisonOutcome:
