@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["Positions"]
 
@@ -24,7 +25,9 @@ _ENTRY = struct.Struct("<IHqI")
 _MAX_ENTRIES = 255
 
 
+@lru_cache(maxsize=1024)
 def _topic_id(topic: str) -> int:
+    """The topic's id in a row (crc32 of its name), computed once per topic, not per record."""
     return zlib.crc32(topic.encode("utf-8"))
 
 
